@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+
+static const char *log_ident = "deskphone";
+static int log_max_level = LOG_INFO;
+
+static const char *const log_level_names[] = {
+	[LOG_EMERG] = "emerg", [LOG_ALERT] = "alert", [LOG_CRIT] = "crit",
+	[LOG_ERR] = "err", [LOG_WARNING] = "warning",
+	[LOG_NOTICE] = "notice", [LOG_INFO] = "info", [LOG_DEBUG] = "debug",
+};
+
+int log_level_from_string(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(log_level_names) / sizeof(*log_level_names);
+	     i++)
+		if (strcasecmp(s, log_level_names[i]) == 0)
+			return (int)i;
+
+	return -EINVAL;
+}
+
+void log_open(const char *ident)
+{
+	const char *env = getenv("DESKPHONE_LOG_LEVEL");
+	int level;
+
+	log_ident = ident;
+
+	if (!env)
+		return;
+
+	level = log_level_from_string(env);
+	if (level >= 0)
+		log_max_level = level;
+}
+
+void log_set_max_level(int level)
+{
+	log_max_level = level;
+}
+
+int log_get_max_level(void)
+{
+	return log_max_level;
+}
+
+void log_printf(int level, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	int saved = errno;
+
+	if (level > log_max_level)
+		return;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+
+	/* One write per line keeps lines from different daemons whole. */
+	fprintf(stderr, "<%d>%s: %s\n", level & 7, log_ident, buf);
+	errno = saved;
+}
