@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <netinet/in.h>
+#include <stdint.h>
+
+#include "dhcp-packet.h"
+
+/*
+ * DHCPv4 client protocol engine (RFC 2131 section 4.4), free of any I/O
+ * or event loop: the owner gives it a table of operations (send a
+ * packet, arm the one timer, read the clock, draw random numbers,
+ * receive events) and feeds it received packets and timer expiries.
+ * netd drives it from sd-event with a packet socket; the unit test
+ * drives it with a fake transport and a fake clock.
+ *
+ * This first form does INIT -> SELECTING -> REQUESTING -> BOUND, NAK
+ * back to INIT and lease expiry back to INIT.  RENEWING, REBINDING and
+ * INIT-REBOOT slot in as further states of the same engine.
+ */
+
+#define DHCP_USEC_PER_SEC 1000000ull
+#define DHCP_TIME_INFINITY UINT64_MAX
+
+enum dhcp_client_state {
+	DHCP_CLIENT_STOPPED,
+	DHCP_CLIENT_INIT,
+	DHCP_CLIENT_SELECTING,
+	DHCP_CLIENT_REQUESTING,
+	DHCP_CLIENT_BOUND,
+};
+
+enum dhcp_client_event {
+	DHCP_CLIENT_EVENT_STATE,	/* the state changed */
+	DHCP_CLIENT_EVENT_BOUND,	/* a new lease: dhcp_client_lease() */
+	DHCP_CLIENT_EVENT_LOST,		/* the lease is gone (NAK, expiry) */
+};
+
+struct dhcp_lease {
+	struct in_addr address;
+	struct in_addr netmask;
+	unsigned int prefix_len;
+	struct in_addr server_id;
+	size_t n_routers;
+	struct in_addr routers[DHCP_MAX_ADDRS];
+	size_t n_dns;
+	struct in_addr dns[DHCP_MAX_ADDRS];
+	uint32_t lease_time;		/* seconds; UINT32_MAX infinite */
+	uint64_t acquired_usec;		/* clock of the REQUEST that won it */
+};
+
+struct dhcp_client_ops {
+	/*
+	 * Sends a UDP payload from port 68 to port 67 of @dst
+	 * (INADDR_BROADCAST for now).  -errno is logged by the engine and
+	 * the retransmission timer covers the loss.
+	 */
+	int (*send)(void *data, const void *packet, size_t len,
+		    struct in_addr dst);
+	/* Arms the single timer at @usec (ops->now clock); or disarms it. */
+	void (*set_timer)(void *data, uint64_t usec);
+	uint64_t (*now)(void *data);	/* monotonic, microseconds */
+	uint32_t (*random)(void *data);
+	void (*event)(void *data, enum dhcp_client_event event);
+};
+
+struct dhcp_client;
+
+int dhcp_client_new(struct dhcp_client **out, const uint8_t mac[6],
+		    const struct dhcp_client_ops *ops, void *data);
+void dhcp_client_free(struct dhcp_client *c);
+
+/*
+ * First retransmission delay; later ones double up to 16 times it
+ * (RFC 2131 4.1: 4, 8, ... 64 s) and each is moved randomly by up to a
+ * quarter of it (the "+/- 1 s").  Default 4 s; tests shorten it.
+ */
+void dhcp_client_set_retransmit(struct dhcp_client *c, uint64_t base_usec);
+
+int dhcp_client_start(struct dhcp_client *c);
+/* Back to STOPPED: the timer is disarmed and the lease forgotten. */
+void dhcp_client_stop(struct dhcp_client *c);
+
+/*
+ * A UDP payload that arrived on port 68.  Anything not meant for us or
+ * malformed is dropped: -EBADMSG (malformed), -ENOMSG (not ours or not
+ * expected now), 0 if it was used.
+ */
+int dhcp_client_receive(struct dhcp_client *c, const void *buf, size_t len);
+
+/* The timer armed through ops->set_timer fired. */
+void dhcp_client_timer_expired(struct dhcp_client *c);
+
+enum dhcp_client_state dhcp_client_state(const struct dhcp_client *c);
+const char *dhcp_client_state_name(enum dhcp_client_state state);
+/* NULL unless BOUND. */
+const struct dhcp_lease *dhcp_client_lease(const struct dhcp_client *c);

@@ -1,0 +1,885 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * DHCPv4 engine: wire format with known bytes, every malformed case,
+ * and the client state machine driven through a fake transport with a
+ * fake clock.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dhcp-client.h"
+#include "dhcp-packet.h"
+#include "dhcp-raw.h"
+#include "log.h"
+
+static int test_failures;
+
+#define CHECK(cond)							\
+	do {								\
+		if (!(cond)) {						\
+			fprintf(stderr, "%s:%d: %s: check failed: %s\n",\
+				__FILE__, __LINE__, __func__, #cond);	\
+			test_failures++;				\
+		}							\
+	} while (0)
+
+#define CHECK_EQ(a, b)							\
+	do {								\
+		long long _a = (long long)(a), _b = (long long)(b);	\
+		if (_a != _b) {						\
+			fprintf(stderr, "%s:%d: %s: %s == %lld, "	\
+				"expected %lld\n", __FILE__, __LINE__,	\
+				__func__, #a, _a, _b);			\
+			test_failures++;				\
+		}							\
+	} while (0)
+
+static const uint8_t test_mac[6] = { 0x02, 0x00, 0x5e, 0x10, 0x20, 0x30 };
+
+static uint32_t test_addr(const char *s)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, s, &a) != 1)
+		abort();
+
+	return a.s_addr;
+}
+
+/*
+ * A DHCPOFFER as dnsmasq 2.90 sends it (xid 0x3903f326, chaddr
+ * 02:00:5e:10:20:30, 10.77.0.123 offered by 10.77.0.1 with a 120 s
+ * lease, options in dnsmasq's order), padded by the server to 300.
+ */
+static const uint8_t test_offer_options[] = {
+	0x35, 0x01, 0x02,			/* 53 OFFER */
+	0x36, 0x04, 0x0a, 0x4d, 0x00, 0x01,	/* 54 10.77.0.1 */
+	0x33, 0x04, 0x00, 0x00, 0x00, 0x78,	/* 51 120 s */
+	0x3a, 0x04, 0x00, 0x00, 0x00, 0x3c,	/* 58 60 s */
+	0x3b, 0x04, 0x00, 0x00, 0x00, 0x69,	/* 59 105 s */
+	0x01, 0x04, 0xff, 0xff, 0xff, 0x00,	/* 1 255.255.255.0 */
+	0x1c, 0x04, 0x0a, 0x4d, 0x00, 0xff,	/* 28 broadcast */
+	0x03, 0x04, 0x0a, 0x4d, 0x00, 0x01,	/* 3 10.77.0.1 */
+	0x06, 0x08, 0x0a, 0x4d, 0x00, 0x01,	/* 6 10.77.0.1 */
+		    0x0a, 0x4d, 0x00, 0x02,	/*   10.77.0.2 */
+	0xff,					/* END */
+};
+
+static size_t test_offer_bytes(uint8_t *buf, size_t size)
+{
+	static const uint8_t header[28] = {
+		0x02, 0x01, 0x06, 0x00,		/* op, htype, hlen, hops */
+		0x39, 0x03, 0xf3, 0x26,		/* xid */
+		0x00, 0x00, 0x80, 0x00,		/* secs, flags (broadcast) */
+		0x00, 0x00, 0x00, 0x00,		/* ciaddr */
+		0x0a, 0x4d, 0x00, 0x7b,		/* yiaddr 10.77.0.123 */
+		0x0a, 0x4d, 0x00, 0x01,		/* siaddr */
+		0x00, 0x00, 0x00, 0x00,		/* giaddr */
+	};
+	static const uint8_t cookie[4] = { 0x63, 0x82, 0x53, 0x63 };
+
+	if (size < DHCP_PACKET_MIN)
+		abort();
+
+	memset(buf, 0, DHCP_PACKET_MIN);
+	memcpy(buf, header, sizeof(header));
+	memcpy(buf + 28, test_mac, 6);
+	memcpy(buf + 236, cookie, 4);
+	memcpy(buf + 240, test_offer_options, sizeof(test_offer_options));
+
+	return DHCP_PACKET_MIN;
+}
+
+static void test_parse_known_offer(void)
+{
+	uint8_t buf[DHCP_PACKET_MAX];
+	struct dhcp_message m;
+	size_t len = test_offer_bytes(buf, sizeof(buf));
+
+	CHECK_EQ(dhcp_message_parse(&m, buf, len), 0);
+	CHECK_EQ(m.op, DHCP_OP_BOOTREPLY);
+	CHECK_EQ(m.type, DHCP_OFFER);
+	CHECK_EQ(m.xid, 0x3903f326);
+	CHECK_EQ(m.flags, DHCP_FLAG_BROADCAST);
+	CHECK_EQ(m.yiaddr.s_addr, test_addr("10.77.0.123"));
+	CHECK(m.has_server_id);
+	CHECK_EQ(m.server_id.s_addr, test_addr("10.77.0.1"));
+	CHECK(m.has_lease_time);
+	CHECK_EQ(m.lease_time, 120);
+	CHECK(m.has_t1 && m.t1 == 60);
+	CHECK(m.has_t2 && m.t2 == 105);
+	CHECK(m.has_netmask);
+	CHECK_EQ(m.netmask.s_addr, test_addr("255.255.255.0"));
+	CHECK_EQ(m.n_routers, 1);
+	CHECK_EQ(m.routers[0].s_addr, test_addr("10.77.0.1"));
+	CHECK_EQ(m.n_dns, 2);
+	CHECK_EQ(m.dns[0].s_addr, test_addr("10.77.0.1"));
+	CHECK_EQ(m.dns[1].s_addr, test_addr("10.77.0.2"));
+	CHECK_EQ(m.n_bad_options, 0);
+	CHECK(dhcp_message_is_reply_to(&m, 0x3903f326, test_mac));
+	CHECK(!dhcp_message_is_reply_to(&m, 0x3903f327, test_mac));
+}
+
+/* Replaces the option area of the known OFFER with @opts. */
+static size_t test_with_options(uint8_t *buf, const uint8_t *opts,
+				size_t n, size_t total)
+{
+	test_offer_bytes(buf, DHCP_PACKET_MAX);
+	memset(buf + 240, 0, DHCP_PACKET_MAX - 240);
+	memcpy(buf + 240, opts, n);
+
+	return total ? total : 240 + n;
+}
+
+static void test_parse_malformed_packets(void)
+{
+	uint8_t buf[DHCP_PACKET_MAX];
+	struct dhcp_message m;
+	size_t len;
+
+	/* Truncated header: one byte short of the cookie's end. */
+	len = test_offer_bytes(buf, sizeof(buf));
+	CHECK_EQ(dhcp_message_parse(&m, buf, 239), -EBADMSG);
+	CHECK_EQ(dhcp_message_parse(&m, buf, 0), -EBADMSG);
+	CHECK_EQ(dhcp_message_parse(&m, buf, 100), -EBADMSG);
+
+	/* Bad magic cookie. */
+	buf[239] ^= 0x01;
+	CHECK_EQ(dhcp_message_parse(&m, buf, len), -EBADMSG);
+
+	/* Option length past the end of the packet. */
+	{
+		const uint8_t o[] = { 0x35, 0x01, 0x02, 0x06, 0x08, 0x0a,
+				      0x4d, 0x00, 0x01 };
+
+		len = test_with_options(buf, o, sizeof(o), 0);
+		CHECK_EQ(dhcp_message_parse(&m, buf, len), -EBADMSG);
+	}
+
+	/* The length byte itself is missing. */
+	{
+		const uint8_t o[] = { 0x35, 0x01, 0x02, 0x01 };
+
+		len = test_with_options(buf, o, sizeof(o), 0);
+		CHECK_EQ(dhcp_message_parse(&m, buf, len), -EBADMSG);
+	}
+
+	/* Missing END: the packet stops after the last option. */
+	len = test_with_options(buf, test_offer_options,
+				sizeof(test_offer_options) - 1, 0);
+	CHECK_EQ(dhcp_message_parse(&m, buf, len), -EBADMSG);
+	/* ... and padded with PAD, still no END. */
+	len = test_with_options(buf, test_offer_options,
+				sizeof(test_offer_options) - 1, 300);
+	CHECK_EQ(dhcp_message_parse(&m, buf, len), -EBADMSG);
+
+	/* No message type, and a message type of the wrong length. */
+	{
+		const uint8_t o[] = { 0x01, 0x04, 0xff, 0xff, 0xff, 0x00,
+				      0xff };
+		const uint8_t p[] = { 0x35, 0x02, 0x02, 0x02, 0xff };
+		const uint8_t q[] = { 0x35, 0x01, 0x09, 0xff };
+
+		len = test_with_options(buf, o, sizeof(o), 0);
+		CHECK_EQ(dhcp_message_parse(&m, buf, len), -EBADMSG);
+		len = test_with_options(buf, p, sizeof(p), 0);
+		CHECK_EQ(dhcp_message_parse(&m, buf, len), -EBADMSG);
+		len = test_with_options(buf, q, sizeof(q), 0);
+		CHECK_EQ(dhcp_message_parse(&m, buf, len), -EBADMSG);
+	}
+}
+
+/* Malformed options are skipped one by one; the packet stays usable. */
+static void test_parse_malformed_options(void)
+{
+	uint8_t buf[DHCP_PACKET_MAX];
+	struct dhcp_message m;
+	size_t len;
+	const uint8_t o[] = {
+		0x35, 0x01, 0x05,			/* ACK */
+		0x01, 0x00,				/* zero-length mask */
+		0x01, 0x04, 0xff, 0x00, 0xff, 0x00,	/* holes in mask */
+		0x01, 0x03, 0xff, 0xff, 0xff,		/* short mask */
+		0x03, 0x03, 0x0a, 0x4d, 0x00,		/* router, 3 bytes */
+		0x06, 0x00,				/* empty DNS list */
+		0x33, 0x02, 0x00, 0x78,			/* lease, 2 bytes */
+		0x36, 0x05, 0x0a, 0x4d, 0x00, 0x01, 0x00, /* server, 5 */
+		0x06, 0x04, 0x0a, 0x4d, 0x00, 0x02,	/* good DNS */
+		0xff,
+	};
+
+	len = test_with_options(buf, o, sizeof(o), 0);
+	CHECK_EQ(dhcp_message_parse(&m, buf, len), 0);
+	CHECK_EQ(m.type, DHCP_ACK);
+	CHECK(!m.has_netmask);
+	CHECK_EQ(m.n_routers, 0);
+	CHECK(!m.has_lease_time);
+	CHECK(!m.has_server_id);
+	CHECK_EQ(m.n_dns, 1);
+	CHECK_EQ(m.dns[0].s_addr, test_addr("10.77.0.2"));
+	CHECK_EQ(m.n_bad_options, 7);
+}
+
+/* Option 52: more options in the file field (RFC 2132 9.3). */
+static void test_parse_overload(void)
+{
+	uint8_t buf[DHCP_PACKET_MAX];
+	struct dhcp_message m;
+	struct dhcp_header *h = (struct dhcp_header *)buf;
+	size_t len;
+	const uint8_t o[] = { 0x35, 0x01, 0x02, 0x34, 0x01, 0x01, 0xff };
+	const uint8_t file[] = { 0x03, 0x04, 0x0a, 0x4d, 0x00, 0x09, 0xff };
+
+	len = test_with_options(buf, o, sizeof(o), 0);
+	memcpy(h->file, file, sizeof(file));
+	CHECK_EQ(dhcp_message_parse(&m, buf, len), 0);
+	CHECK_EQ(m.n_routers, 1);
+	CHECK_EQ(m.routers[0].s_addr, test_addr("10.77.0.9"));
+
+	/* An overrun inside the file field is as bad as anywhere else. */
+	h->file[1] = 200;
+	CHECK_EQ(dhcp_message_parse(&m, buf, len), -EBADMSG);
+}
+
+static void test_netmask(void)
+{
+	struct in_addr a;
+
+	a.s_addr = test_addr("255.255.255.0");
+	CHECK_EQ(dhcp_netmask_to_prefix(a), 24);
+	a.s_addr = test_addr("255.255.255.255");
+	CHECK_EQ(dhcp_netmask_to_prefix(a), 32);
+	a.s_addr = test_addr("255.0.255.0");
+	CHECK_EQ(dhcp_netmask_to_prefix(a), -EINVAL);
+	a.s_addr = 0;
+	CHECK_EQ(dhcp_netmask_to_prefix(a), -EINVAL);
+	CHECK_EQ(dhcp_prefix_to_netmask(20).s_addr, test_addr("255.255.240.0"));
+	CHECK_EQ(dhcp_prefix_to_netmask(32).s_addr, 0xffffffffu);
+}
+
+static void test_builder_limits(void)
+{
+	struct dhcp_builder b;
+	uint8_t big[255] = { 0 };
+	int i, r = 0;
+
+	dhcp_builder_init(&b, DHCP_DISCOVER, 1, test_mac);
+	CHECK_EQ(dhcp_builder_add(&b, 12, big, 256), -EINVAL);
+	CHECK_EQ(dhcp_builder_add(&b, DHCP_OPTION_END, big, 1), -EINVAL);
+
+	for (i = 0; i < 4 && r == 0; i++)
+		r = dhcp_builder_add(&b, 224, big, sizeof(big));
+
+	CHECK_EQ(r, -ENOBUFS);
+	CHECK(b.len < sizeof(b.buf));
+	CHECK_EQ(dhcp_builder_finish(&b), b.len);
+	CHECK(b.len <= DHCP_PACKET_MAX);
+	CHECK_EQ(b.buf[b.len - 1], DHCP_OPTION_END);
+}
+
+/* ---- the fake transport, clock and random source ---- */
+
+#define FAKE_MAX_SENT 32
+
+struct fake {
+	uint8_t sent[FAKE_MAX_SENT][DHCP_PACKET_MAX];
+	size_t sent_len[FAKE_MAX_SENT];
+	uint64_t sent_at[FAKE_MAX_SENT];
+	unsigned int n_sent;
+	int send_result;
+
+	uint64_t now;
+	uint64_t timer;
+	uint32_t random_value;
+	bool random_lcg;
+
+	unsigned int n_state, n_bound, n_lost;
+	struct dhcp_client *client;
+};
+
+static int fake_send(void *data, const void *packet, size_t len,
+		     struct in_addr dst)
+{
+	struct fake *f = data;
+
+	CHECK_EQ(dst.s_addr, INADDR_BROADCAST);
+	if (f->n_sent < FAKE_MAX_SENT) {
+		memcpy(f->sent[f->n_sent], packet, len);
+		f->sent_len[f->n_sent] = len;
+		f->sent_at[f->n_sent] = f->now;
+	}
+
+	f->n_sent++;
+	return f->send_result;
+}
+
+static void fake_set_timer(void *data, uint64_t usec)
+{
+	struct fake *f = data;
+
+	f->timer = usec;
+}
+
+static uint64_t fake_now(void *data)
+{
+	struct fake *f = data;
+
+	return f->now;
+}
+
+static uint32_t fake_random(void *data)
+{
+	struct fake *f = data;
+
+	if (f->random_lcg)
+		f->random_value = f->random_value * 1103515245u + 12345u;
+
+	return f->random_value;
+}
+
+static void fake_event(void *data, enum dhcp_client_event event)
+{
+	struct fake *f = data;
+
+	if (event == DHCP_CLIENT_EVENT_STATE)
+		f->n_state++;
+	else if (event == DHCP_CLIENT_EVENT_BOUND)
+		f->n_bound++;
+	else
+		f->n_lost++;
+}
+
+static const struct dhcp_client_ops fake_ops = {
+	.send = fake_send,
+	.set_timer = fake_set_timer,
+	.now = fake_now,
+	.random = fake_random,
+	.event = fake_event,
+};
+
+static void fake_init(struct fake *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->now = 1000 * DHCP_USEC_PER_SEC;
+	f->timer = DHCP_TIME_INFINITY;
+	f->random_value = 0x3903f326;
+
+	if (dhcp_client_new(&f->client, test_mac, &fake_ops, f) < 0)
+		abort();
+}
+
+/* Moves the clock to the armed timer and fires it. */
+static void fake_fire(struct fake *f)
+{
+	CHECK(f->timer != DHCP_TIME_INFINITY);
+	CHECK(f->timer >= f->now);
+	f->now = f->timer;
+	dhcp_client_timer_expired(f->client);
+}
+
+static const struct dhcp_header *fake_last(struct fake *f, size_t *len)
+{
+	unsigned int i = f->n_sent - 1;
+
+	*len = f->sent_len[i];
+	return (const struct dhcp_header *)f->sent[i];
+}
+
+/* Looks up one option in the last packet sent. */
+struct test_find {
+	uint8_t code;
+	const uint8_t *data;
+	int len;
+};
+
+static int test_find_option(uint8_t code, const uint8_t *data, uint8_t len,
+			    void *user_data)
+{
+	struct test_find *t = user_data;
+
+	if (code != t->code)
+		return 0;
+
+	t->data = data;
+	t->len = len;
+	return 1;
+}
+
+static struct test_find fake_option(struct fake *f, uint8_t code)
+{
+	struct test_find t = { .code = code, .len = -1 };
+	size_t len;
+	const struct dhcp_header *h = fake_last(f, &len);
+
+	CHECK(dhcp_options_foreach(h, len, test_find_option, &t) >= 0);
+	return t;
+}
+
+/* A server reply built from the known OFFER with a new type and xid. */
+static size_t test_reply(uint8_t *buf, uint8_t type, uint32_t xid,
+			 const char *server)
+{
+	size_t len = test_offer_bytes(buf, DHCP_PACKET_MAX);
+	uint32_t x = htonl(xid);
+	uint32_t s = test_addr(server);
+
+	memcpy(buf + 4, &x, 4);
+	buf[242] = type;
+	memcpy(buf + 245, &s, 4);
+
+	if (type == DHCP_NAK)
+		memset(buf + 16, 0, 4);
+
+	return len;
+}
+
+static void test_client_discover_bytes(void)
+{
+	struct fake f;
+	const struct dhcp_header *h;
+	struct test_find t;
+	size_t len;
+	const uint8_t *opt;
+
+	fake_init(&f);
+	CHECK_EQ(dhcp_client_state(f.client), DHCP_CLIENT_STOPPED);
+	CHECK_EQ(dhcp_client_start(f.client), 0);
+	CHECK_EQ(dhcp_client_start(f.client), -EALREADY);
+	CHECK_EQ(dhcp_client_state(f.client), DHCP_CLIENT_SELECTING);
+	CHECK_EQ(f.n_sent, 1);
+
+	h = fake_last(&f, &len);
+	opt = (const uint8_t *)h + DHCP_HEADER_LEN;
+	CHECK_EQ(len, DHCP_PACKET_MIN);
+	CHECK_EQ(h->op, 1);
+	CHECK_EQ(h->htype, 1);
+	CHECK_EQ(h->hlen, 6);
+	CHECK_EQ(ntohl(h->xid), 0x3903f326);
+	CHECK_EQ(ntohs(h->flags), 0x8000);
+	CHECK_EQ(h->ciaddr, 0);
+	CHECK(memcmp(h->chaddr, test_mac, 6) == 0);
+	CHECK_EQ(((const uint8_t *)h)[236], 0x63);
+	CHECK_EQ(((const uint8_t *)h)[239], 0x63);
+
+	/* 53 first, then 61 = type 1 + MAC, then 57 and 55. */
+	CHECK(memcmp(opt, "\x35\x01\x01\x3d\x07\x01", 6) == 0);
+	CHECK(memcmp(opt + 6, test_mac, 6) == 0);
+	CHECK(memcmp(opt + 12, "\x39\x02\x02\x40", 4) == 0);
+	CHECK(memcmp(opt + 16, "\x37\x06\x01\x03\x06\x33\x3a\x3b", 8) == 0);
+	CHECK_EQ(opt[24], 0xff);
+
+	t = fake_option(&f, DHCP_OPTION_REQUESTED_IP);
+	CHECK_EQ(t.len, -1);
+
+	/* First retransmission 4 s +/- 1 s away. */
+	CHECK(f.timer >= f.now + 3 * DHCP_USEC_PER_SEC);
+	CHECK(f.timer <= f.now + 5 * DHCP_USEC_PER_SEC);
+
+	dhcp_client_free(f.client);
+}
+
+/* DISCOVER -> OFFER -> REQUEST -> ACK -> BOUND, with the lease values. */
+static void test_client_bind(void)
+{
+	uint8_t buf[DHCP_PACKET_MAX];
+	struct fake f;
+	const struct dhcp_lease *l;
+	const struct dhcp_header *h;
+	struct test_find t;
+	size_t len;
+	uint32_t v;
+
+	fake_init(&f);
+	dhcp_client_start(f.client);
+	f.now += 200000;
+
+	len = test_reply(buf, DHCP_OFFER, 0x3903f326, "10.77.0.1");
+	CHECK_EQ(dhcp_client_receive(f.client, buf, len), 0);
+	CHECK_EQ(dhcp_client_state(f.client), DHCP_CLIENT_REQUESTING);
+	CHECK_EQ(f.n_sent, 2);
+	CHECK(dhcp_client_lease(f.client) == NULL);
+
+	h = fake_last(&f, &len);
+	CHECK_EQ(ntohl(h->xid), 0x3903f326);
+	CHECK_EQ(h->ciaddr, 0);
+	CHECK_EQ(((const uint8_t *)h)[242], DHCP_REQUEST);
+	t = fake_option(&f, DHCP_OPTION_REQUESTED_IP);
+	CHECK_EQ(t.len, 4);
+	memcpy(&v, t.data, 4);
+	CHECK_EQ(v, test_addr("10.77.0.123"));
+	t = fake_option(&f, DHCP_OPTION_SERVER_ID);
+	CHECK_EQ(t.len, 4);
+	memcpy(&v, t.data, 4);
+	CHECK_EQ(v, test_addr("10.77.0.1"));
+	t = fake_option(&f, DHCP_OPTION_CLIENT_ID);
+	CHECK_EQ(t.len, 7);
+
+	/* A second OFFER while requesting is not what we wait for. */
+	CHECK_EQ(dhcp_client_receive(f.client, buf, len), -ENOMSG);
+
+	/* An ACK from a server we did not choose is ignored. */
+	len = test_reply(buf, DHCP_ACK, 0x3903f326, "10.77.0.9");
+	CHECK_EQ(dhcp_client_receive(f.client, buf, len), -ENOMSG);
+	CHECK_EQ(dhcp_client_state(f.client), DHCP_CLIENT_REQUESTING);
+
+	f.now += 100000;
+	len = test_reply(buf, DHCP_ACK, 0x3903f326, "10.77.0.1");
+	CHECK_EQ(dhcp_client_receive(f.client, buf, len), 0);
+	CHECK_EQ(dhcp_client_state(f.client), DHCP_CLIENT_BOUND);
+	CHECK_EQ(f.n_bound, 1);
+	CHECK_EQ(f.n_lost, 0);
+
+	l = dhcp_client_lease(f.client);
+	CHECK(l != NULL);
+	if (!l)
+		return;
+
+	CHECK_EQ(l->address.s_addr, test_addr("10.77.0.123"));
+	CHECK_EQ(l->netmask.s_addr, test_addr("255.255.255.0"));
+	CHECK_EQ(l->prefix_len, 24);
+	CHECK_EQ(l->n_routers, 1);
+	CHECK_EQ(l->routers[0].s_addr, test_addr("10.77.0.1"));
+	CHECK_EQ(l->n_dns, 2);
+	CHECK_EQ(l->dns[1].s_addr, test_addr("10.77.0.2"));
+	CHECK_EQ(l->lease_time, 120);
+	CHECK_EQ(l->server_id.s_addr, test_addr("10.77.0.1"));
+
+	/* Expiry counts from the REQUEST (RFC 2131 4.4.1). */
+	CHECK_EQ(f.timer, f.sent_at[1] + 120 * DHCP_USEC_PER_SEC);
+
+	/* Nothing more is accepted once bound. */
+	CHECK_EQ(dhcp_client_receive(f.client, buf, len), -ENOMSG);
+
+	/* Expiry without renewal: the lease is lost, DISCOVER again. */
+	fake_fire(&f);
+	CHECK_EQ(f.n_lost, 1);
+	CHECK(dhcp_client_lease(f.client) == NULL);
+	CHECK_EQ(dhcp_client_state(f.client), DHCP_CLIENT_SELECTING);
+	CHECK_EQ(f.n_sent, 3);
+	CHECK_EQ(((const uint8_t *)fake_last(&f, &len))[242], DHCP_DISCOVER);
+
+	dhcp_client_stop(f.client);
+	CHECK_EQ(dhcp_client_state(f.client), DHCP_CLIENT_STOPPED);
+	CHECK_EQ(f.timer, DHCP_TIME_INFINITY);
+	dhcp_client_free(f.client);
+}
+
+/* Replies that do not match the request are dropped, state unchanged. */
+static void test_client_wrong_replies(void)
+{
+	uint8_t buf[DHCP_PACKET_MAX];
+	struct fake f;
+	size_t len;
+
+	fake_init(&f);
+	dhcp_client_start(f.client);
+
+	len = test_reply(buf, DHCP_OFFER, 0x3903f327, "10.77.0.1");
+	CHECK_EQ(dhcp_client_receive(f.client, buf, len), -ENOMSG);
+
+	len = test_reply(buf, DHCP_OFFER, 0x3903f326, "10.77.0.1");
+	buf[0] = DHCP_OP_BOOTREQUEST;
+	CHECK_EQ(dhcp_client_receive(f.client, buf, len), -ENOMSG);
+
+	len = test_reply(buf, DHCP_OFFER, 0x3903f326, "10.77.0.1");
+	buf[1] = 6;				/* IEEE 802 */
+	CHECK_EQ(dhcp_client_receive(f.client, buf, len), -ENOMSG);
+
+	len = test_reply(buf, DHCP_OFFER, 0x3903f326, "10.77.0.1");
+	buf[33] ^= 0xff;			/* chaddr */
+	CHECK_EQ(dhcp_client_receive(f.client, buf, len), -ENOMSG);
+
+	len = test_reply(buf, DHCP_OFFER, 0x3903f326, "10.77.0.1");
+	buf[237] = 0;				/* cookie */
+	CHECK_EQ(dhcp_client_receive(f.client, buf, len), -EBADMSG);
+
+	len = test_reply(buf, DHCP_OFFER, 0x3903f326, "10.77.0.1");
+	CHECK_EQ(dhcp_client_receive(f.client, buf, 200), -EBADMSG);
+
+	len = test_reply(buf, DHCP_ACK, 0x3903f326, "10.77.0.1");
+	CHECK_EQ(dhcp_client_receive(f.client, buf, len), -ENOMSG);
+
+	/* An OFFER with no address in it. */
+	len = test_reply(buf, DHCP_OFFER, 0x3903f326, "10.77.0.1");
+	memset(buf + 16, 0, 4);
+	CHECK_EQ(dhcp_client_receive(f.client, buf, len), -EBADMSG);
+
+	CHECK_EQ(dhcp_client_state(f.client), DHCP_CLIENT_SELECTING);
+	CHECK_EQ(f.n_sent, 1);
+	dhcp_client_free(f.client);
+}
+
+/* An ACK without lease time is unusable; one without mask is classful. */
+static void test_client_ack_checks(void)
+{
+	uint8_t buf[DHCP_PACKET_MAX];
+	struct fake f;
+	size_t len;
+	const struct dhcp_lease *l;
+
+	fake_init(&f);
+	dhcp_client_start(f.client);
+	len = test_reply(buf, DHCP_OFFER, 0x3903f326, "10.77.0.1");
+	dhcp_client_receive(f.client, buf, len);
+
+	len = test_reply(buf, DHCP_ACK, 0x3903f326, "10.77.0.1");
+	buf[249] = DHCP_OPTION_PAD;		/* lease time becomes ... */
+	buf[250] = DHCP_OPTION_PAD;		/* ... PADs and a bogus  */
+	buf[251] = 200;				/* option 200, length 0  */
+	buf[252] = 0;
+	buf[253] = DHCP_OPTION_PAD;
+	buf[254] = DHCP_OPTION_PAD;
+	CHECK_EQ(dhcp_client_receive(f.client, buf, len), -EBADMSG);
+	CHECK_EQ(dhcp_client_state(f.client), DHCP_CLIENT_REQUESTING);
+
+	len = test_reply(buf, DHCP_ACK, 0x3903f326, "10.77.0.1");
+	buf[268] = 0;				/* mask length 0 */
+	memset(buf + 269, DHCP_OPTION_PAD, 4);
+	CHECK_EQ(dhcp_client_receive(f.client, buf, len), 0);
+	l = dhcp_client_lease(f.client);
+	CHECK(l && l->prefix_len == 8);
+
+	dhcp_client_free(f.client);
+}
+
+/* NAK -> INIT, then a fresh DISCOVER with a new xid. */
+static void test_client_nak(void)
+{
+	uint8_t buf[DHCP_PACKET_MAX];
+	struct fake f;
+	const struct dhcp_header *h;
+	size_t len;
+
+	fake_init(&f);
+	f.random_lcg = true;
+	dhcp_client_start(f.client);
+	h = fake_last(&f, &len);
+
+	len = test_reply(buf, DHCP_OFFER, ntohl(h->xid), "10.77.0.1");
+	CHECK_EQ(dhcp_client_receive(f.client, buf, len), 0);
+	h = fake_last(&f, &len);
+
+	len = test_reply(buf, DHCP_NAK, ntohl(h->xid), "10.77.0.1");
+	CHECK_EQ(dhcp_client_receive(f.client, buf, len), 0);
+	CHECK_EQ(dhcp_client_state(f.client), DHCP_CLIENT_INIT);
+	CHECK(dhcp_client_lease(f.client) == NULL);
+	CHECK_EQ(f.n_bound, 0);
+	CHECK_EQ(f.n_sent, 2);
+
+	/* The restart waits about a second, not a whole backoff step. */
+	CHECK(f.timer > f.now);
+	CHECK(f.timer <= f.now + 2 * DHCP_USEC_PER_SEC);
+
+	fake_fire(&f);
+	CHECK_EQ(dhcp_client_state(f.client), DHCP_CLIENT_SELECTING);
+	CHECK_EQ(f.n_sent, 3);
+	CHECK_EQ(((const uint8_t *)fake_last(&f, &len))[242], DHCP_DISCOVER);
+	CHECK(ntohl(fake_last(&f, &len)->xid) != ntohl(h->xid));
+	dhcp_client_free(f.client);
+}
+
+/* Delays 4, 8, 16, 32, 64, 64 s, each within +/- 1 s. */
+static void test_client_retransmit(uint32_t random_value, bool lcg)
+{
+	static const unsigned int want[] = { 4, 8, 16, 32, 64, 64, 64 };
+	struct fake f;
+	unsigned int i;
+	uint64_t delay;
+
+	fake_init(&f);
+	f.random_value = random_value;
+	f.random_lcg = lcg;
+	dhcp_client_start(f.client);
+
+	for (i = 0; i < sizeof(want) / sizeof(*want); i++) {
+		delay = f.timer - f.now;
+		CHECK(delay >= (want[i] - 1) * DHCP_USEC_PER_SEC);
+		CHECK(delay <= (want[i] + 1) * DHCP_USEC_PER_SEC);
+		fake_fire(&f);
+		CHECK_EQ(f.n_sent, i + 2);
+		CHECK_EQ(((const uint8_t *)fake_last(&f, &delay))[242],
+			 DHCP_DISCOVER);
+	}
+
+	/* The same transaction all along; secs counts from the start. */
+	CHECK_EQ(ntohl(((const struct dhcp_header *)f.sent[0])->xid),
+		 ntohl(((const struct dhcp_header *)f.sent[5])->xid));
+	CHECK(ntohs(((const struct dhcp_header *)f.sent[5])->secs) >= 4 + 8 +
+	      16 + 32 + 64 - 5);
+
+	dhcp_client_free(f.client);
+}
+
+static void test_client_retransmit_bounds(void)
+{
+	struct fake f;
+	unsigned int i;
+
+	test_client_retransmit(0, false);
+	test_client_retransmit(UINT32_MAX, false);
+	test_client_retransmit(12345, true);
+
+	/* The extremes of the random draw reach both ends of the window. */
+	fake_init(&f);
+	f.random_value = 0;
+	dhcp_client_start(f.client);
+	CHECK_EQ(f.timer - f.now, 3 * DHCP_USEC_PER_SEC);
+	dhcp_client_free(f.client);
+
+	fake_init(&f);
+	f.random_value = 2 * DHCP_USEC_PER_SEC;
+	dhcp_client_start(f.client);
+	CHECK_EQ(f.timer - f.now, 5 * DHCP_USEC_PER_SEC);
+	dhcp_client_free(f.client);
+
+	/* A shortened base (as netd's test option) scales everything. */
+	fake_init(&f);
+	f.random_lcg = true;
+	dhcp_client_set_retransmit(f.client, 400000);
+	dhcp_client_start(f.client);
+	for (i = 0; i < 3; i++) {
+		uint64_t d = f.timer - f.now, mid = 400000ull << i;
+
+		CHECK(d >= mid - 100000 && d <= mid + 100000);
+		fake_fire(&f);
+	}
+
+	/* A failing send is retried by the same timer. */
+	f.send_result = -ENETDOWN;
+	fake_fire(&f);
+	CHECK(f.timer != DHCP_TIME_INFINITY);
+	dhcp_client_free(f.client);
+}
+
+/* No ACK: REQUEST is sent 4 times, then the client discovers again. */
+static void test_client_request_timeout(void)
+{
+	uint8_t buf[DHCP_PACKET_MAX];
+	struct fake f;
+	size_t len;
+	unsigned int i;
+
+	fake_init(&f);
+	dhcp_client_start(f.client);
+	len = test_reply(buf, DHCP_OFFER, 0x3903f326, "10.77.0.1");
+	dhcp_client_receive(f.client, buf, len);
+
+	for (i = 0; i < 3; i++) {
+		fake_fire(&f);
+		CHECK_EQ(dhcp_client_state(f.client), DHCP_CLIENT_REQUESTING);
+		CHECK_EQ(((const uint8_t *)fake_last(&f, &len))[242],
+			 DHCP_REQUEST);
+	}
+
+	CHECK_EQ(f.n_sent, 5);
+	fake_fire(&f);
+	CHECK_EQ(dhcp_client_state(f.client), DHCP_CLIENT_SELECTING);
+	CHECK_EQ(((const uint8_t *)fake_last(&f, &len))[242], DHCP_DISCOVER);
+	dhcp_client_free(f.client);
+}
+
+static void test_raw_framing(void)
+{
+	uint8_t frame[DHCP_RAW_HEADERS + DHCP_PACKET_MAX];
+	uint8_t payload[DHCP_PACKET_MIN];
+	struct in_addr any = { 0 }, bcast = { INADDR_BROADCAST };
+	const uint8_t *p;
+	size_t plen;
+	int len;
+
+	test_offer_bytes(payload, sizeof(payload));
+	len = dhcp_raw_wrap(frame, sizeof(frame), any, bcast, payload,
+			    sizeof(payload));
+	CHECK_EQ(len, 328);
+	CHECK_EQ(frame[0], 0x45);
+	CHECK_EQ(frame[9], 17);
+	CHECK(memcmp(frame + 16, "\xff\xff\xff\xff", 4) == 0);
+	CHECK(memcmp(frame + 20, "\x00\x44\x00\x43\x01\x34", 6) == 0);
+	CHECK_EQ(dhcp_raw_checksum(frame, 20, 0), 0xffff);
+	CHECK_EQ(dhcp_raw_wrap(frame, 100, any, bcast, payload,
+			       sizeof(payload)), -ENOBUFS);
+
+	/* Our own frame has ports 68 -> 67: turn it into a reply. */
+	frame[21] = 67;
+	frame[23] = 68;
+	frame[26] = frame[27] = 0;		/* no UDP checksum */
+	CHECK_EQ(dhcp_raw_unwrap(frame, len, false, &p, &plen), 0);
+	CHECK_EQ(plen, sizeof(payload));
+	CHECK(p == frame + 28);
+
+	/* Link-layer padding after the datagram is ignored. */
+	CHECK_EQ(dhcp_raw_unwrap(frame, len + 10, false, &p, &plen), 0);
+	CHECK_EQ(plen, sizeof(payload));
+
+	CHECK_EQ(dhcp_raw_unwrap(frame, 27, false, &p, &plen), -EBADMSG);
+	CHECK_EQ(dhcp_raw_unwrap(frame, len - 1, false, &p, &plen),
+		 -EBADMSG);
+
+	frame[26] = 0x12;			/* wrong UDP checksum */
+	CHECK_EQ(dhcp_raw_unwrap(frame, len, false, &p, &plen), -EBADMSG);
+	CHECK_EQ(dhcp_raw_unwrap(frame, len, true, &p, &plen), 0);
+
+	frame[23] = 69;				/* another port */
+	CHECK_EQ(dhcp_raw_unwrap(frame, len, true, &p, &plen), -ENOMSG);
+
+	frame[8] ^= 1;				/* IP header checksum */
+	CHECK_EQ(dhcp_raw_unwrap(frame, len, true, &p, &plen), -EBADMSG);
+}
+
+static void test_raw_udp_checksum(void)
+{
+	uint8_t frame[DHCP_RAW_HEADERS + DHCP_PACKET_MAX];
+	uint8_t payload[DHCP_PACKET_MIN];
+	struct in_addr src, dst;
+	const uint8_t *p;
+	size_t plen;
+	int len;
+
+	test_offer_bytes(payload, sizeof(payload));
+	src.s_addr = test_addr("10.77.0.1");
+	dst.s_addr = INADDR_BROADCAST;
+	len = dhcp_raw_wrap(frame, sizeof(frame), src, dst, payload,
+			    sizeof(payload));
+
+	/* Swap the ports; the checksum is unchanged by the swap. */
+	frame[21] = 67;
+	frame[23] = 68;
+	CHECK_EQ(dhcp_raw_unwrap(frame, len, false, &p, &plen), 0);
+
+	frame[100] ^= 0x40;
+	CHECK_EQ(dhcp_raw_unwrap(frame, len, false, &p, &plen), -EBADMSG);
+}
+
+int main(void)
+{
+	log_open("test-dhcp");
+	if (getenv("TEST_DEBUG"))
+		log_set_max_level(LOG_DEBUG);
+
+	test_parse_known_offer();
+	test_parse_malformed_packets();
+	test_parse_malformed_options();
+	test_parse_overload();
+	test_netmask();
+	test_builder_limits();
+	test_client_discover_bytes();
+	test_client_bind();
+	test_client_wrong_replies();
+	test_client_ack_checks();
+	test_client_nak();
+	test_client_retransmit_bounds();
+	test_client_request_timeout();
+	test_raw_framing();
+	test_raw_udp_checksum();
+
+	if (test_failures) {
+		fprintf(stderr, "%d check(s) failed\n", test_failures);
+		return 1;
+	}
+
+	printf("all DHCP checks passed\n");
+	return 0;
+}
