@@ -36,6 +36,7 @@ AUDIO_PATH=/org/deskphone/Audio
 e2e_find_programs
 e2e_tone_fixtures
 
+e2e_capture_start
 dp_start_bus
 e2e_kamailio_start "$E2E_KPORT"
 e2e_start_audiod phone_speaker phone_mic

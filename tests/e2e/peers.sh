@@ -186,25 +186,55 @@ e2e_start_sipd() {
 
 # Microphone: MIC_HZ for 60 s (capture neither loops nor pads at the end
 # of the file); bob: BOB_HZ for 40 s as a WAV for aufile, which hangs up
-# at its end.
+# at its end.  Both 8 kHz S16LE mono.
 e2e_tone_fixtures() {
-	e2e_tone_gen "$MIC_HZ" 60 raw "$WORK/mic.raw" ||
+	"$E2E_TONE" gen "$MIC_HZ" 60 "$WORK/mic.raw" ||
 		dp_fail "tone-tool cannot make the microphone tone"
-	e2e_tone_gen "$BOB_HZ" 40 wav "$WORK/bob-tone.wav" ||
+	"$E2E_TONE" gen "$BOB_HZ" 40 "$WORK/bob-tone.wav" ||
 		dp_fail "tone-tool cannot make bob's tone"
 }
 
-# e2e_tone_gen HZ SECONDS raw|wav OUT: 8 kHz S16LE mono
-e2e_tone_gen() {
-	"$E2E_TONE" gen --freq "$1" --seconds "$2" --format "$3" -o "$4"
-}
-
-# e2e_expect_tone FILE HZ: FILE (raw 8 kHz S16LE mono) carries HZ
+# e2e_expect_tone FILE HZ: the strongest frequency of FILE (raw 8 kHz
+# S16LE mono) is HZ and it is not silence
 e2e_expect_tone() {
-	"$E2E_TONE" expect --freq "$2" "$1"
+	local out rc
+
+	out=$("$E2E_TONE" expect "$1" "$2" 2>&1)
+	rc=$?
+	dp_log "${1##*/}: want $2 Hz: $out"
+	return $rc
 }
 
-# e2e_expect_ring FILE: the ring tone audiod plays
+# e2e_expect_peaks FILE HZ...: each HZ is among the strongest peaks
+e2e_expect_peaks() {
+	local file=$1 out hz
+	shift
+
+	out=$("$E2E_TONE" detect "$file" --peaks 4 2>&1) || return 1
+	dp_log "${file##*/}: want $* Hz: $out"
+	for hz in "$@"; do
+		e2e_peaks_near "$out" "$hz" || return 1
+	done
+}
+
+# e2e_peaks_near "detect output" HZ: a listed peak within 15 Hz of HZ
+e2e_peaks_near() {
+	echo "$1" | sed -n 's/.*peaks=\([0-9.,]*\).*/\1/p' | tr ',' '\n' |
+		awk -v f="$2" '{ d = $1 - f; if (d < 0) d = -d;
+			if (d <= 15) ok = 1 } END { exit !ok }'
+}
+
+# e2e_expect_ring FILE: the ring tone audiod plays (440 + 480 Hz)
 e2e_expect_ring() {
-	"$E2E_TONE" expect --freq 440 --freq 480 "$1"
+	e2e_expect_peaks "$1" 440 480
+}
+
+# With E2E_PCAP=1 (and tshark installed) capture SIP and RTP on lo to
+# $WORK/lo.pcapng for debugging; pair it with DP_KEEP=1.
+e2e_capture_start() {
+	[ -n "${E2E_PCAP:-}" ] || return 0
+	command -v tshark > /dev/null || dp_skip "E2E_PCAP needs tshark"
+	dp_spawn tshark tshark -i lo -w "$WORK/lo.pcapng" -q
+	dp_wait_for 10 grep -q "Capturing on" "$WORK/tshark.log" ||
+		dp_fail "tshark did not start"
 }
