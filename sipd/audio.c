@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "sipd.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+/*
+ * Client of org.deskphone.Audio1.  Every call is asynchronous with a
+ * short timeout: a missing or stuck audiod must never stall SIP, so a
+ * failure is logged and the call goes on without audio.
+ */
+
+#define SIPD_AUDIO_NAME "org.deskphone.Audio"
+#define SIPD_AUDIO_PATH "/org/deskphone/Audio"
+#define SIPD_AUDIO_INTERFACE "org.deskphone.Audio1"
+#define SIPD_AUDIO_TIMEOUT_USEC (2 * 1000 * 1000ULL)
+
+struct sipd_audio_open_req {
+	struct sipd *d;
+	unsigned int gen;
+};
+
+static int sipd_audio_done_cb(sd_bus_message *m, void *userdata,
+			      sd_bus_error *ret_error)
+{
+	const char *member = userdata;
+	const sd_bus_error *e = sd_bus_message_get_error(m);
+
+	if (e)
+		log_warning("audiod %s failed: %s, ignoring", member,
+			    e->message ? e->message : e->name);
+
+	return 0;
+}
+
+static int sipd_audio_send(struct sipd *d, const char *member,
+			   sd_bus_message_handler_t cb, void *userdata,
+			   sd_bus_destroy_t destroy, const char *types, ...)
+{
+	sd_bus_message *m = NULL;
+	sd_bus_slot *slot = NULL;
+	va_list ap;
+	int r;
+
+	r = sd_bus_message_new_method_call(d->bus, &m, SIPD_AUDIO_NAME,
+					   SIPD_AUDIO_PATH,
+					   SIPD_AUDIO_INTERFACE, member);
+	if (r < 0)
+		goto out;
+
+	va_start(ap, types);
+	r = types ? sd_bus_message_appendv(m, types, ap) : 0;
+	va_end(ap);
+	if (r < 0)
+		goto out;
+
+	r = sd_bus_call_async(d->bus, &slot, m, cb, userdata,
+			      SIPD_AUDIO_TIMEOUT_USEC);
+	if (r < 0)
+		goto out;
+
+	/* the slot frees @userdata with the reply, or with the bus */
+	if (destroy)
+		sd_bus_slot_set_destroy_callback(slot, destroy);
+
+	sd_bus_slot_set_floating(slot, 1);
+	sd_bus_slot_unref(slot);
+	sipd_loop_rearm(d);
+
+out:
+	sd_bus_message_unref(m);
+	if (r < 0)
+		log_warning("Failed to call audiod %s: %s, ignoring", member,
+			    strerror(-r));
+
+	return r < 0 ? r : 0;
+}
+
+void sipd_audio_ring(struct sipd *d, bool on)
+{
+	const char *member = on ? "StartRing" : "StopRing";
+
+	sipd_audio_send(d, member, sipd_audio_done_cb, (void *)member, NULL,
+			NULL);
+}
+
+static int sipd_audio_open_cb(sd_bus_message *m, void *userdata,
+			      sd_bus_error *ret_error)
+{
+	struct sipd_audio_open_req *req = userdata;
+	const sd_bus_error *e = sd_bus_message_get_error(m);
+	uint32_t id = 0;
+	uint16_t port = 0;
+	int r;
+
+	if (e) {
+		log_warning("audiod OpenStream failed: %s, call goes on "
+			    "without audio", e->message ? e->message : e->name);
+		sipd_audio_stream_ready(req->d, req->gen, -EIO, 0, 0);
+		return 0;
+	}
+
+	r = sd_bus_message_read(m, "uq", &id, &port);
+	if (r < 0 || port == 0) {
+		log_warning("audiod OpenStream gave a bad reply, call goes "
+			    "on without audio");
+		sipd_audio_stream_ready(req->d, req->gen, -EBADMSG, 0, 0);
+		return 0;
+	}
+
+	sipd_audio_stream_ready(req->d, req->gen, 0, id, port);
+	return 0;
+}
+
+int sipd_audio_open(struct sipd *d)
+{
+	struct sipd_audio_open_req *req;
+	int r;
+
+	req = calloc(1, sizeof(*req));
+	if (!req)
+		return -ENOMEM;
+
+	req->d = d;
+	req->gen = d->call.gen;
+
+	r = sipd_audio_send(d, "OpenStream", sipd_audio_open_cb, req, free,
+			    "s", d->local_addr);
+	if (r < 0)
+		free(req);
+
+	return r;
+}
+
+void sipd_audio_start(struct sipd *d)
+{
+	const struct sipd_call *c = &d->call;
+
+	sipd_audio_send(d, "StartStream", sipd_audio_done_cb,
+			(void *)"StartStream", NULL, "usqy", c->stream_id,
+			c->remote_media.address, c->remote_media.port,
+			(uint8_t)c->pt);
+}
+
+void sipd_audio_close(struct sipd *d, uint32_t id)
+{
+	sipd_audio_send(d, "CloseStream", sipd_audio_done_cb,
+			(void *)"CloseStream", NULL, "u", id);
+}

@@ -1,0 +1,479 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "sipd.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/soa_tag.h>
+#include <sofia-sip/su_tag_io.h>
+#include <sofia-sip/url.h>
+
+#include "log.h"
+
+/*
+ * The one call the phone handles at a time.  Media: audiod opens an RTP
+ * socket (OpenStream) as soon as a call starts, its port goes into our
+ * SDP, and once both sides are known StartStream connects it.  When
+ * audiod cannot help, the call goes on with an inactive stream.
+ */
+
+static bool sipd_call_has_stream(const struct sipd_call *c)
+{
+	return !c->stream_pending && !c->stream_failed && c->local_port;
+}
+
+static void sipd_call_set_state(struct sipd *d, enum sipd_call_state state)
+{
+	if (d->call.state == state)
+		return;
+
+	log_debug("Call state %s -> %s", sipd_call_state_name(d->call.state),
+		  sipd_call_state_name(state));
+	d->call.state = state;
+	sipd_bus_changed(d, "CallState", NULL);
+}
+
+static void sipd_call_ring(struct sipd *d, bool on)
+{
+	if (d->call.ringing == on)
+		return;
+
+	d->call.ringing = on;
+	sipd_audio_ring(d, on);
+}
+
+/* Gives soa our SDP and how to choose among the offered codecs. */
+#define SIPD_CALL_SOA_TAGS(sdp) \
+	SOATAG_USER_SDP_STR(sdp), \
+	SOATAG_RTP_SORT(SOA_RTP_SORT_REMOTE), \
+	SOATAG_RTP_SELECT(SOA_RTP_SELECT_SINGLE), \
+	SOATAG_AUDIO_AUX("telephone-event")
+
+static int sipd_call_sdp(struct sipd *d, char *buf, size_t len)
+{
+	const struct sipd_call *c = &d->call;
+
+	return sipd_sdp_build(buf, len, d->local_addr,
+			      sipd_call_has_stream(c) ? c->local_port : 0,
+			      (uint64_t)time(NULL));
+}
+
+static void sipd_call_maybe_start_stream(struct sipd *d)
+{
+	struct sipd_call *c = &d->call;
+
+	if (c->stream_started || c->state != SIPD_CALL_ACTIVE ||
+	    !sipd_call_has_stream(c) || !c->have_remote_media || c->pt < 0)
+		return;
+
+	log_info("Starting audio %s: local port %u, remote %s:%u",
+		 c->codec, c->local_port, c->remote_media.address,
+		 c->remote_media.port);
+	c->stream_started = true;
+	sipd_audio_start(d);
+}
+
+static void sipd_call_finish(struct sipd *d, int status, const char *phrase)
+{
+	struct sipd_call *c = &d->call;
+	char reason[sizeof(c->end_reason)];
+	unsigned int gen = c->gen;
+
+	if (c->end_reason[0])
+		snprintf(reason, sizeof(reason), "%s", c->end_reason);
+	else
+		snprintf(reason, sizeof(reason), "%d %s", status,
+			 phrase ? phrase : "");
+
+	sipd_call_ring(d, false);
+	if (c->stream_id && !c->stream_pending && !c->stream_failed)
+		sipd_audio_close(d, c->stream_id);
+
+	if (c->nh)
+		nua_handle_destroy(c->nh);
+
+	log_notice("Call with %s ended: %s", c->remote, reason);
+
+	/* a later OpenStream reply for this call must find it gone */
+	memset(c, 0, sizeof(*c));
+	c->gen = gen + 1;
+	c->pt = -1;
+	c->state = SIPD_CALL_IDLE;
+
+	sipd_bus_changed(d, "CallState", "CallRemote", "CallDirection",
+			 "CallCodec", NULL);
+	sipd_bus_call_ended(d, reason);
+}
+
+static void sipd_call_begin(struct sipd *d, nua_handle_t *nh, bool incoming,
+			    const char *remote)
+{
+	struct sipd_call *c = &d->call;
+	unsigned int gen = c->gen;
+
+	memset(c, 0, sizeof(*c));
+	c->gen = gen + 1;
+	c->pt = -1;
+	c->nh = nh;
+	c->incoming = incoming;
+	c->state = incoming ? SIPD_CALL_RINGING : SIPD_CALL_DIALING;
+	snprintf(c->remote, sizeof(c->remote), "%s", remote);
+
+	/* ask for the RTP port now so that answering is not delayed */
+	if (sipd_audio_open(d) == 0)
+		c->stream_pending = true;
+	else
+		c->stream_failed = true;
+
+	sipd_bus_changed(d, "CallState", "CallRemote", "CallDirection", NULL);
+}
+
+static void sipd_call_send_answer(struct sipd *d)
+{
+	struct sipd_call *c = &d->call;
+	char sdp[600], contact[300];
+
+	if (sipd_call_sdp(d, sdp, sizeof(sdp)) < 0 ||
+	    sipd_reg_contact(d, contact, sizeof(contact)) < 0) {
+		nua_respond(c->nh, SIP_500_INTERNAL_SERVER_ERROR, TAG_END());
+		return;
+	}
+
+	log_info("Answering call from %s%s", c->remote,
+		 sipd_call_has_stream(c) ? "" : " without audio");
+	sipd_call_ring(d, false);
+	c->answered = true;
+	nua_respond(c->nh, SIP_200_OK, SIPTAG_CONTACT_STR(contact),
+		    SIPD_CALL_SOA_TAGS(sdp), TAG_END());
+}
+
+static void sipd_call_send_invite(struct sipd *d)
+{
+	struct sipd_call *c = &d->call;
+	char sdp[600], contact[300];
+
+	if (sipd_call_sdp(d, sdp, sizeof(sdp)) < 0 ||
+	    sipd_reg_contact(d, contact, sizeof(contact)) < 0) {
+		sipd_call_finish(d, 500, "Cannot build the INVITE");
+		return;
+	}
+
+	log_info("Calling %s%s", c->remote,
+		 sipd_call_has_stream(c) ? "" : " without audio");
+	nua_invite(c->nh, SIPTAG_CONTACT_STR(contact), SIPD_CALL_SOA_TAGS(sdp),
+		   TAG_END());
+}
+
+void sipd_audio_stream_ready(struct sipd *d, unsigned int gen, int err,
+			     uint32_t id, uint16_t port)
+{
+	struct sipd_call *c = &d->call;
+
+	if (gen != c->gen || !c->nh || !c->stream_pending) {
+		/* the call is gone: give the socket back */
+		if (err == 0)
+			sipd_audio_close(d, id);
+		return;
+	}
+
+	c->stream_pending = false;
+	if (err == 0) {
+		c->stream_id = id;
+		c->local_port = port;
+		log_debug("audiod stream %u on port %u", id, port);
+	} else {
+		c->stream_failed = true;
+	}
+
+	if (c->answer_pending) {
+		c->answer_pending = false;
+		sipd_call_send_answer(d);
+	}
+
+	if (c->invite_pending) {
+		c->invite_pending = false;
+		sipd_call_send_invite(d);
+	}
+
+	sipd_call_maybe_start_stream(d);
+}
+
+static int sipd_call_check_offer(const sip_t *sip, struct sipd_media *media)
+{
+	char sdp[4096];
+	size_t n;
+
+	/* no offer: ours goes into the 200 and the answer into the ACK */
+	if (!sip->sip_payload || !sip->sip_payload->pl_len)
+		return 1;
+
+	n = sip->sip_payload->pl_len;
+	if (n >= sizeof(sdp))
+		return -EMSGSIZE;
+
+	memcpy(sdp, sip->sip_payload->pl_data, n);
+	sdp[n] = '\0';
+	return sipd_sdp_media(sdp, media);
+}
+
+static void sipd_call_incoming(struct sipd *d, nua_handle_t *nh,
+			       const sip_t *sip)
+{
+	struct sipd_media media;
+	char remote[300], contact[300];
+	int r;
+
+	snprintf(remote, sizeof(remote), URL_PRINT_FORMAT,
+		 URL_PRINT_ARGS(sip->sip_from->a_url));
+
+	if (d->stopping || d->call.nh) {
+		log_notice("Busy, refusing call from %s", remote);
+		nua_respond(nh, SIP_486_BUSY_HERE, TAG_END());
+		return;
+	}
+
+	r = sipd_call_check_offer(sip, &media);
+	if (r < 0) {
+		log_notice("No common codec with %s (%s), refusing call",
+			   remote, strerror(-r));
+		nua_respond(nh, SIP_488_NOT_ACCEPTABLE, TAG_END());
+		return;
+	}
+
+	log_notice("Incoming call from %s", remote);
+	sipd_call_begin(d, nh, true, remote);
+	sipd_reg_contact(d, contact, sizeof(contact));
+	nua_respond(nh, SIP_180_RINGING, SIPTAG_CONTACT_STR(contact),
+		    TAG_END());
+	sipd_call_ring(d, true);
+}
+
+static void sipd_call_set_codec(struct sipd *d, const struct sipd_media *m)
+{
+	struct sipd_call *c = &d->call;
+
+	if (c->pt == m->pt && !strcmp(c->codec, m->codec))
+		return;
+
+	c->pt = m->pt;
+	snprintf(c->codec, sizeof(c->codec), "%s", m->codec);
+	sipd_bus_changed(d, "CallCodec", NULL);
+}
+
+/* Remote address and port from any remote SDP; codec from the answer. */
+static void sipd_call_take_sdp(struct sipd *d, const char *l_sdp,
+			       const char *r_sdp, bool answer_recv,
+			       bool answer_sent)
+{
+	struct sipd_call *c = &d->call;
+	struct sipd_media m;
+
+	if (r_sdp && sipd_sdp_media(r_sdp, &m) == 0) {
+		c->remote_media = m;
+		c->have_remote_media = true;
+		if (answer_recv)
+			sipd_call_set_codec(d, &m);
+	}
+
+	if (answer_sent && l_sdp && sipd_sdp_media(l_sdp, &m) == 0)
+		sipd_call_set_codec(d, &m);
+}
+
+static void sipd_call_state_event(struct sipd *d, nua_handle_t *nh,
+				  int status, const char *phrase,
+				  tagi_t tags[])
+{
+	int cs = nua_callstate_init;
+	int offer_recv = 0, answer_recv = 0, answer_sent = 0;
+	const char *l_sdp = NULL, *r_sdp = NULL;
+
+	tl_gets(tags, NUTAG_CALLSTATE_REF(cs),
+		NUTAG_OFFER_RECV_REF(offer_recv),
+		NUTAG_ANSWER_RECV_REF(answer_recv),
+		NUTAG_ANSWER_SENT_REF(answer_sent),
+		SOATAG_LOCAL_SDP_STR_REF(l_sdp),
+		SOATAG_REMOTE_SDP_STR_REF(r_sdp), TAG_END());
+
+	if (nh != d->call.nh) {
+		/* a call we refused: nua is done with it */
+		if (cs == nua_callstate_terminated)
+			nua_handle_destroy(nh);
+		return;
+	}
+
+	log_debug("nua call state %s", nua_callstate_name(cs));
+	sipd_call_take_sdp(d, l_sdp, r_sdp, answer_recv, answer_sent);
+
+	if (cs == nua_callstate_ready) {
+		sipd_call_ring(d, false);
+		sipd_call_set_state(d, SIPD_CALL_ACTIVE);
+		sipd_call_maybe_start_stream(d);
+	} else if (cs == nua_callstate_terminated) {
+		sipd_call_finish(d, status, phrase);
+	}
+}
+
+static void sipd_call_r_invite(struct sipd *d, nua_handle_t *nh, int status,
+			       const char *phrase, const sip_t *sip)
+{
+	struct sipd_call *c = &d->call;
+	char auth[600];
+
+	if (nh != c->nh || status < 300)
+		return;
+
+	if ((status == 401 || status == 407) && sip && c->auth_tries == 0 &&
+	    sipd_reg_auth(d, status, sip, auth, sizeof(auth)) == 0) {
+		c->auth_tries++;
+		nua_authenticate(nh, NUTAG_AUTH(auth), TAG_END());
+		return;
+	}
+
+	if (!c->end_reason[0])
+		snprintf(c->end_reason, sizeof(c->end_reason), "%d %s", status,
+			 phrase);
+
+	/* nua waits for credentials after a challenge: end it ourselves */
+	if (status == 401 || status == 407)
+		sipd_call_finish(d, status, phrase);
+}
+
+static void sipd_call_set_reason(struct sipd *d, nua_handle_t *nh,
+				 const char *reason)
+{
+	if (nh == d->call.nh && !d->call.end_reason[0])
+		snprintf(d->call.end_reason, sizeof(d->call.end_reason), "%s",
+			 reason);
+}
+
+void sipd_call_event(struct sipd *d, nua_event_t event, int status,
+		     const char *phrase, nua_handle_t *nh, const sip_t *sip,
+		     tagi_t tags[])
+{
+	switch (event) {
+	case nua_i_invite:
+		if (nh == d->call.nh)
+			break;	/* a re-INVITE: nua and soa answer it */
+		sipd_call_incoming(d, nh, sip);
+		break;
+	case nua_i_state:
+		sipd_call_state_event(d, nh, status, phrase, tags);
+		break;
+	case nua_r_invite:
+		sipd_call_r_invite(d, nh, status, phrase, sip);
+		break;
+	case nua_i_bye:
+		sipd_call_set_reason(d, nh, "Remote hung up");
+		break;
+	case nua_i_cancel:
+		sipd_call_set_reason(d, nh, "Caller cancelled");
+		break;
+	default:
+		break;
+	}
+}
+
+bool sipd_call_owns(struct sipd *d, nua_handle_t *nh)
+{
+	return nh && nh == d->call.nh;
+}
+
+int sipd_call_answer(struct sipd *d)
+{
+	struct sipd_call *c = &d->call;
+
+	if (!c->nh || !c->incoming || c->state != SIPD_CALL_RINGING)
+		return -ENOENT;
+
+	if (c->answer_pending)
+		return 0;
+
+	if (c->stream_pending) {
+		c->answer_pending = true;
+		return 0;
+	}
+
+	sipd_call_send_answer(d);
+	return 0;
+}
+
+int sipd_call_dial(struct sipd *d, const char *uri)
+{
+	char target[300], to[310], from[400];
+	nua_handle_t *nh;
+	int r;
+
+	if (d->call.nh || d->stopping)
+		return -EBUSY;
+
+	r = sipd_dial_uri(uri, d->reg.proxy_host, target, sizeof(target));
+	if (r < 0)
+		return r;
+
+	snprintf(to, sizeof(to), "<%s>", target);
+	sipd_reg_from(d, from, sizeof(from));
+	nh = nua_handle(d->nua, NULL, NUTAG_URL(sipd_url(target)),
+			SIPTAG_TO_STR(to), SIPTAG_FROM_STR(from), TAG_END());
+	if (!nh)
+		return -ENOMEM;
+
+	log_notice("Dialling %s", target);
+	sipd_call_begin(d, nh, false, target);
+	if (d->call.stream_pending)
+		d->call.invite_pending = true;
+	else
+		sipd_call_send_invite(d);
+
+	return 0;
+}
+
+int sipd_call_hangup(struct sipd *d)
+{
+	struct sipd_call *c = &d->call;
+
+	if (!c->nh)
+		return -ENOENT;
+
+	snprintf(c->end_reason, sizeof(c->end_reason), "Hung up");
+
+	switch (c->state) {
+	case SIPD_CALL_RINGING:
+		c->answer_pending = false;
+		if (c->answered)
+			nua_bye(c->nh, TAG_END());
+		else
+			nua_respond(c->nh, SIP_486_BUSY_HERE, TAG_END());
+		break;
+	case SIPD_CALL_DIALING:
+		if (c->invite_pending) {
+			/* nothing was sent yet */
+			sipd_call_finish(d, 0, NULL);
+			return 0;
+		}
+		nua_cancel(c->nh, TAG_END());
+		break;
+	case SIPD_CALL_ACTIVE:
+		nua_bye(c->nh, TAG_END());
+		break;
+	default:
+		return 0;
+	}
+
+	sipd_call_set_state(d, SIPD_CALL_ENDING);
+	return 0;
+}
+
+/* Shutdown: end the call; nua_shutdown() finishes the signalling. */
+void sipd_call_stop(struct sipd *d)
+{
+	if (!d->call.nh)
+		return;
+
+	sipd_call_hangup(d);
+	if (d->call.nh)
+		sipd_call_finish(d, 0, NULL);
+}

@@ -1,0 +1,414 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "sipd.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/su_log.h>
+#include <systemd/sd-daemon.h>
+
+#include "bus.h"
+#include "daemon.h"
+#include "log.h"
+
+/* From SIGTERM to exit, whatever the registrar does. */
+#define SIPD_STOP_GUARD_MS 3000
+
+struct sipd_options {
+	const char *state_dir;
+	const char *bind_addr;
+	unsigned int port;
+	int log_level;
+};
+
+static void sipd_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: sipd [OPTIONS]\n"
+		"SIP user agent of the deskphone (org.deskphone.Sip).\n\n"
+		"  --state-dir DIR    parameters in DIR/sipd.conf "
+		"(default $STATE_DIRECTORY)\n"
+		"  --bind ADDRESS     local IPv4 address for SIP and RTP "
+		"(default 0.0.0.0)\n"
+		"  --port PORT        local SIP port (overrides SIP_Port_1_)\n"
+		"  --log-level LEVEL  err, warning, notice, info or debug\n"
+		"  -h, --help         show this help\n");
+}
+
+static int sipd_parse_port(const char *s, unsigned int *port)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || !*s || *end || v == 0 || v > 65535)
+		return -EINVAL;
+
+	*port = (unsigned int)v;
+	return 0;
+}
+
+static int sipd_parse_options(int argc, char **argv, struct sipd_options *o)
+{
+	static const struct option longopts[] = {
+		{ "state-dir", required_argument, NULL, 's' },
+		{ "bind", required_argument, NULL, 'b' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	struct in_addr a;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			o->state_dir = optarg;
+			break;
+		case 'b':
+			if (inet_pton(AF_INET, optarg, &a) != 1) {
+				log_err("--bind: not an IPv4 address: %s",
+					optarg);
+				return -EINVAL;
+			}
+			o->bind_addr = optarg;
+			break;
+		case 'p':
+			if (sipd_parse_port(optarg, &o->port) < 0) {
+				log_err("--port: not a port number: %s",
+					optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'l':
+			o->log_level = log_level_from_string(optarg);
+			if (o->log_level < 0) {
+				log_err("--log-level: unknown level %s",
+					optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'h':
+			sipd_usage(stdout);
+			exit(EXIT_SUCCESS);
+		default:
+			sipd_usage(stderr);
+			return -EINVAL;
+		}
+	}
+
+	if (optind < argc) {
+		log_err("Unexpected argument: %s", argv[optind]);
+		return -EINVAL;
+	}
+
+	return 0;
+}
+
+static void sipd_nua_cb(nua_event_t event, int status, const char *phrase,
+			nua_t *nua, struct sipd *d, nua_handle_t *nh,
+			void *hmagic, const sip_t *sip, tagi_t tags[])
+{
+	log_debug("nua %s: %d %s", nua_event_name(event), status,
+		  phrase ? phrase : "");
+
+	switch (event) {
+	case nua_r_register:
+	case nua_r_unregister:
+		sipd_reg_event(d, status, phrase, nh, sip);
+		break;
+	case nua_r_shutdown:
+		if (status >= 200) {
+			d->shutdown_done = true;
+			su_root_break(d->root);
+		}
+		break;
+	case nua_i_invite:
+	case nua_i_state:
+	case nua_r_invite:
+	case nua_i_bye:
+	case nua_i_cancel:
+		sipd_call_event(d, event, status, phrase, nh, sip, tags);
+		break;
+	case nua_i_error:
+		log_warning("SIP stack error: %d %s", status, phrase);
+		break;
+	default:
+		/* OPTIONS and the like: nua answered, nobody keeps the handle */
+		if (nh && nua_event_is_incoming_request(event) &&
+		    !sipd_reg_owns(d, nh) && !sipd_call_owns(d, nh))
+			nua_handle_destroy(nh);
+		break;
+	}
+
+	/* replies and signals queued here need POLLOUT: see loop.c */
+	sipd_loop_rearm(d);
+}
+
+static void sipd_stop_guard_cb(struct sipd *d, su_timer_t *t, void *arg)
+{
+	log_warning("Shutdown takes too long, exiting anyway");
+	su_root_break(d->root);
+}
+
+/*
+ * SIGTERM: end the call, un-REGISTER (bounded by reg.c), then let nua
+ * shut down; the guard timer caps the whole sequence.
+ */
+void sipd_shutdown_continue(struct sipd *d)
+{
+	if (!d->stopping) {
+		d->stopping = true;
+		sd_notify(0, "STOPPING=1");
+		su_timer_set_interval(d->stop_guard, sipd_stop_guard_cb, NULL,
+				      SIPD_STOP_GUARD_MS);
+		sipd_call_stop(d);
+		if (sipd_reg_stop(d) > 0)
+			return;
+	}
+
+	if (d->reg.old_nh || d->shutdown_started)
+		return;
+
+	d->shutdown_started = true;
+	nua_shutdown(d->nua);
+}
+
+static void sipd_param_changed(struct param_store *store,
+			       const struct param_def *def,
+			       const char *value, void *user_data)
+{
+	struct sipd *d = user_data;
+
+	log_info("Parameter %s changed", def->name);
+
+	if (!strcmp(def->name, "SIP_Port_1_")) {
+		log_notice("SIP_Port_1_ takes effect when sipd restarts");
+		return;
+	}
+
+	/* read when a call comes in */
+	if (!strcmp(def->name, "Auth_INVITE_1_") ||
+	    !strcmp(def->name, "Restricted_Access_Domains"))
+		return;
+
+	sipd_reg_schedule_restart(d);
+}
+
+static int sipd_open_params(struct sipd *d, const char *state_opt)
+{
+	char *dir = NULL, *path = NULL;
+	int r;
+
+	r = daemon_state_dir(state_opt, &dir);
+	if (r < 0) {
+		log_err("No state directory (--state-dir or "
+			"$STATE_DIRECTORY): %s", strerror(-r));
+		return r;
+	}
+
+	path = daemon_path(dir, "sipd.conf");
+	free(dir);
+	if (!path)
+		return -ENOMEM;
+
+	r = param_store_new(&d->params, sipd_param_defs, sipd_n_param_defs,
+			    path);
+	free(path);
+	if (r < 0) {
+		log_err("Failed to set up parameters: %s", strerror(-r));
+		return r;
+	}
+
+	/* a damaged file is kept as it is; we run on defaults */
+	r = param_store_load(d->params);
+	if (r < 0)
+		log_err("Failed to load sipd.conf: %s, using defaults",
+			strerror(-r));
+
+	return 0;
+}
+
+static int sipd_open_nua(struct sipd *d)
+{
+	char url[80];
+
+	snprintf(url, sizeof(url), "sip:%s:%u;transport=udp,tcp",
+		 d->bind_addr, d->port);
+
+	d->nua = nua_create(d->root, sipd_nua_cb, d,
+			    NUTAG_URL(sipd_url(url)),
+			    NUTAG_USER_AGENT("deskphone-sipd/" PACKAGE_VERSION),
+			    NUTAG_AUTOANSWER(0),
+			    NUTAG_OUTBOUND("no-options-keepalive no-validate "
+					   "no-natify"),
+			    NUTAG_ENABLEMESSAGE(0),
+			    TAG_END());
+	if (!d->nua) {
+		log_err("Failed to start SIP on %s:%u (port in use?)",
+			d->bind_addr, d->port);
+		return -EADDRINUSE;
+	}
+
+	log_info("SIP listening on %s:%u", d->bind_addr, d->port);
+	return 0;
+}
+
+static int sipd_open_bus(struct sipd *d)
+{
+	int r;
+
+	r = bus_open(&d->bus, NULL);
+	if (r < 0)
+		return r;
+
+	r = sipd_bus_add(d);
+	if (r < 0)
+		return r;
+
+	r = bus_parameters_add(d->bus, SIPD_OBJECT_PATH, d->params,
+			       sipd_param_changed, d);
+	if (r < 0) {
+		log_err("Failed to add %s: %s", BUS_PARAMETERS_INTERFACE,
+			strerror(-r));
+		return r;
+	}
+
+	/* the name last: callers find the objects complete */
+	r = sd_bus_request_name(d->bus, SIPD_BUS_NAME, 0);
+	if (r < 0) {
+		log_err("Failed to own %s: %s", SIPD_BUS_NAME, strerror(-r));
+		return r;
+	}
+
+	return sipd_loop_attach_bus(d);
+}
+
+static unsigned int sipd_config_port(struct sipd *d, unsigned int opt)
+{
+	unsigned int port;
+
+	if (opt)
+		return opt;
+
+	if (sipd_parse_port(param_store_get(d->params, "SIP_Port_1_"),
+			    &port) < 0)
+		return 5060;
+
+	return port;
+}
+
+static int sipd_run(struct sipd *d, const struct sipd_options *o)
+{
+	int r;
+
+	r = sipd_open_params(d, o->state_dir);
+	if (r < 0)
+		return r;
+
+	d->bind_addr = o->bind_addr;
+	d->port = sipd_config_port(d, o->port);
+	snprintf(d->local_addr, sizeof(d->local_addr), "%s",
+		 strcmp(d->bind_addr, "0.0.0.0") ? d->bind_addr : "127.0.0.1");
+
+	d->root = su_root_create(d);
+	if (!d->root)
+		return -ENOMEM;
+
+	/* one thread: nua callbacks and D-Bus handlers never race */
+	su_root_threading(d->root, 0);
+
+	r = sipd_open_nua(d);
+	if (r < 0)
+		return r;
+
+	d->stop_guard = su_timer_create(su_root_task(d->root), 0);
+	r = sipd_reg_init(d);
+	if (r < 0 || !d->stop_guard)
+		return -ENOMEM;
+
+	r = sipd_open_bus(d);
+	if (r < 0)
+		return r;
+
+	r = sipd_loop_attach_signals(d);
+	if (r < 0)
+		return r;
+
+	sipd_reg_apply_proxy(d);
+	sipd_reg_start(d);
+
+	sd_notify(0, "READY=1");
+	log_info("Ready");
+	su_root_run(d->root);
+	return 0;
+}
+
+static void sipd_cleanup(struct sipd *d)
+{
+	sipd_loop_detach_signals(d);
+	if (d->bus) {
+		sd_bus_flush(d->bus);
+		sipd_loop_detach_bus(d);
+		sd_bus_flush_close_unref(d->bus);
+		d->bus = NULL;
+	}
+
+	/*
+	 * nua_destroy() is only safe after a finished nua_shutdown(); when
+	 * that was cut short, the process exit frees the rest.
+	 */
+	if (d->nua && d->shutdown_done) {
+		nua_destroy(d->nua);
+		d->nua = NULL;
+	}
+
+	if (!d->nua && d->root) {
+		sipd_reg_done(d);
+		su_timer_destroy(d->stop_guard);
+		su_root_destroy(d->root);
+	}
+
+	param_store_free(d->params);
+}
+
+int main(int argc, char **argv)
+{
+	struct sipd_options o = { .bind_addr = "0.0.0.0", .log_level = -1 };
+	struct sipd d = { .signal_fd = -1 };
+	int r;
+
+	log_open("sipd");
+	if (sipd_parse_options(argc, argv, &o) < 0)
+		return EXIT_FAILURE;
+
+	if (o.log_level >= 0)
+		log_set_max_level(o.log_level);
+
+	srandom((unsigned int)(time(NULL) ^ getpid()));
+	if (su_init() < 0) {
+		log_err("Failed to initialise sofia-sip");
+		return EXIT_FAILURE;
+	}
+
+	d.reg.state = SIPD_REG_DISABLED;
+	d.call.pt = -1;
+	r = sipd_run(&d, &o);
+	sipd_cleanup(&d);
+	su_deinit();
+
+	if (r < 0)
+		return EXIT_FAILURE;
+
+	log_info("Stopped");
+	return EXIT_SUCCESS;
+}

@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "sipd.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "bus.h"
+#include "log.h"
+
+/* org.deskphone.Sip1: registration and call state, call control. */
+
+const char *sipd_reg_state_name(enum sipd_reg_state state)
+{
+	static const char *const names[] = {
+		[SIPD_REG_DISABLED] = "disabled",
+		[SIPD_REG_REGISTERING] = "registering",
+		[SIPD_REG_REGISTERED] = "registered",
+		[SIPD_REG_FAILED] = "failed",
+		[SIPD_REG_UNREGISTERED] = "unregistered",
+	};
+
+	return names[state];
+}
+
+const char *sipd_call_state_name(enum sipd_call_state state)
+{
+	static const char *const names[] = {
+		[SIPD_CALL_IDLE] = "idle",
+		[SIPD_CALL_RINGING] = "ringing",
+		[SIPD_CALL_DIALING] = "dialing",
+		[SIPD_CALL_ACTIVE] = "active",
+		[SIPD_CALL_ENDING] = "ending",
+	};
+
+	return names[state];
+}
+
+static int sipd_bus_get_string(sd_bus *bus, const char *path,
+			       const char *interface, const char *property,
+			       sd_bus_message *reply, void *userdata,
+			       sd_bus_error *error)
+{
+	struct sipd *d = userdata;
+	const char *v = "";
+
+	if (!strcmp(property, "RegistrationState"))
+		v = sipd_reg_state_name(d->reg.state);
+	else if (!strcmp(property, "RegistrationReason"))
+		v = d->reg.reason;
+	else if (!strcmp(property, "CallState"))
+		v = sipd_call_state_name(d->call.state);
+	else if (!strcmp(property, "CallRemote"))
+		v = d->call.remote;
+	else if (!strcmp(property, "CallDirection"))
+		v = d->call.state == SIPD_CALL_IDLE ? "" :
+		    d->call.incoming ? "incoming" : "outgoing";
+	else if (!strcmp(property, "CallCodec"))
+		v = d->call.codec;
+
+	return sd_bus_message_append(reply, "s", v);
+}
+
+static int sipd_bus_get_expires(sd_bus *bus, const char *path,
+				const char *interface, const char *property,
+				sd_bus_message *reply, void *userdata,
+				sd_bus_error *error)
+{
+	struct sipd *d = userdata;
+
+	return sd_bus_message_append(reply, "u", d->reg.expires);
+}
+
+static int sipd_bus_reply(sd_bus_message *m, sd_bus_error *error, int r,
+			  const char *what)
+{
+	if (r == -EBUSY)
+		return bus_error_set_errno(error, r, "A call is already up");
+	if (r == -ENOENT)
+		return bus_error_set_errno(error, r, "No call to %s", what);
+	if (r == -EINVAL)
+		return bus_error_set_errno(error, r, "Invalid SIP URI");
+	if (r < 0)
+		return bus_error_set_errno(error, r, "Cannot %s: %s", what,
+					   strerror(-r));
+
+	return sd_bus_reply_method_return(m, NULL);
+}
+
+static int sipd_bus_dial(sd_bus_message *m, void *userdata,
+			 sd_bus_error *error)
+{
+	struct sipd *d = userdata;
+	const char *uri;
+	int r;
+
+	r = sd_bus_message_read(m, "s", &uri);
+	if (r < 0)
+		return r;
+
+	return sipd_bus_reply(m, error, sipd_call_dial(d, uri), "dial");
+}
+
+static int sipd_bus_answer(sd_bus_message *m, void *userdata,
+			   sd_bus_error *error)
+{
+	struct sipd *d = userdata;
+
+	return sipd_bus_reply(m, error, sipd_call_answer(d), "answer");
+}
+
+static int sipd_bus_hangup(sd_bus_message *m, void *userdata,
+			   sd_bus_error *error)
+{
+	struct sipd *d = userdata;
+
+	return sipd_bus_reply(m, error, sipd_call_hangup(d), "hang up");
+}
+
+#define SIPD_PROP_S(name) \
+	SD_BUS_PROPERTY(name, "s", sipd_bus_get_string, 0, \
+			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE)
+
+static const sd_bus_vtable sipd_bus_vtable[] = {
+	SD_BUS_VTABLE_START(0),
+	SIPD_PROP_S("RegistrationState"),
+	SIPD_PROP_S("RegistrationReason"),
+	SD_BUS_PROPERTY("RegistrationExpires", "u", sipd_bus_get_expires, 0,
+			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SIPD_PROP_S("CallState"),
+	SIPD_PROP_S("CallRemote"),
+	SIPD_PROP_S("CallDirection"),
+	SIPD_PROP_S("CallCodec"),
+	SD_BUS_METHOD("Dial", "s", "", sipd_bus_dial, 0),
+	SD_BUS_METHOD("Answer", "", "", sipd_bus_answer, 0),
+	SD_BUS_METHOD("Hangup", "", "", sipd_bus_hangup, 0),
+	SD_BUS_SIGNAL("CallEnded", "s", 0),
+	SD_BUS_VTABLE_END
+};
+
+int sipd_bus_add(struct sipd *d)
+{
+	int r;
+
+	r = sd_bus_add_object_vtable(d->bus, NULL, SIPD_OBJECT_PATH,
+				     SIPD_INTERFACE, sipd_bus_vtable, d);
+	if (r < 0)
+		log_err("Failed to add %s: %s", SIPD_INTERFACE, strerror(-r));
+
+	return r;
+}
+
+/* NULL-terminated list of property names that changed. */
+void sipd_bus_changed(struct sipd *d, const char *property, ...)
+{
+	const char *names[8];
+	size_t n = 0;
+	va_list ap;
+	int r;
+
+	va_start(ap, property);
+	for (; property && n < 7; property = va_arg(ap, const char *))
+		names[n++] = property;
+	va_end(ap);
+	names[n] = NULL;
+
+	if (!d->bus || n == 0)
+		return;
+
+	r = sd_bus_emit_properties_changed_strv(d->bus, SIPD_OBJECT_PATH,
+						SIPD_INTERFACE,
+						(char **)names);
+	if (r < 0)
+		log_warning("Failed to emit PropertiesChanged: %s, ignoring",
+			    strerror(-r));
+
+	sipd_loop_rearm(d);
+}
+
+void sipd_bus_call_ended(struct sipd *d, const char *reason)
+{
+	int r;
+
+	if (!d->bus)
+		return;
+
+	r = sd_bus_emit_signal(d->bus, SIPD_OBJECT_PATH, SIPD_INTERFACE,
+			       "CallEnded", "s", reason);
+	if (r < 0)
+		log_warning("Failed to emit CallEnded: %s, ignoring",
+			    strerror(-r));
+
+	sipd_loop_rearm(d);
+}

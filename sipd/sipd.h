@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * sipd: the SIP user agent of the phone.  One thread runs su_root; sofia's
+ * nua stack, sd-bus and the signal fd are all driven from it.
+ *
+ * The magic types must be set before any sofia header is included, so
+ * every sipd source includes this header first.
+ */
+struct sipd;
+#define SU_ROOT_MAGIC_T struct sipd
+#define NUA_MAGIC_T struct sipd
+#define NUA_HMAGIC_T void
+#define SU_WAKEUP_ARG_T void
+#define SU_TIMER_ARG_T void
+#define SU_PREPOLL_MAGIC_T struct sipd
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <netinet/in.h>
+
+#include <sofia-sip/su_wait.h>
+#include <sofia-sip/nua.h>
+#include <systemd/sd-bus.h>
+
+#include "params.h"
+#include "sipd-util.h"
+
+/* URL_STRING_MAKE() on an array warns (-Waddress); this does the same. */
+static inline url_string_t *sipd_url(const char *s)
+{
+	return (url_string_t *)(s && *s ? s : NULL);
+}
+
+#define SIPD_BUS_NAME "org.deskphone.Sip"
+#define SIPD_OBJECT_PATH "/org/deskphone/Sip"
+#define SIPD_INTERFACE "org.deskphone.Sip1"
+
+enum sipd_reg_state {
+	SIPD_REG_DISABLED,
+	SIPD_REG_REGISTERING,
+	SIPD_REG_REGISTERED,
+	SIPD_REG_FAILED,
+	SIPD_REG_UNREGISTERED,
+};
+
+enum sipd_call_state {
+	SIPD_CALL_IDLE,
+	SIPD_CALL_RINGING,
+	SIPD_CALL_DIALING,
+	SIPD_CALL_ACTIVE,
+	SIPD_CALL_ENDING,
+};
+
+struct sipd_reg {
+	nua_handle_t *nh;		/* current registration */
+	nua_handle_t *old_nh;		/* being un-registered before a restart */
+	enum sipd_reg_state state;
+	char reason[160];
+	uint32_t expires;
+	unsigned int auth_tries;	/* credentials sent since the last 2xx */
+	unsigned int failures;		/* backoff step */
+	su_timer_t *retry_timer;
+	su_timer_t *restart_timer;	/* coalesces parameter changes */
+	su_timer_t *unreg_timer;	/* bounds an un-REGISTER */
+	bool restart_pending;
+	char registrar[128];		/* sip:IP:port;transport=... */
+	char aor[300];
+	char proxy_host[256];		/* Proxy_1_ host, no port */
+};
+
+struct sipd_call {
+	nua_handle_t *nh;
+	enum sipd_call_state state;
+	bool incoming;
+	unsigned int gen;		/* tells stale audiod replies apart */
+	char remote[300];
+	char codec[8];
+	char end_reason[160];
+	unsigned int auth_tries;
+
+	/* media: our side from audiod, the far side from its SDP */
+	bool stream_pending;		/* OpenStream sent, no reply yet */
+	bool stream_failed;		/* audiod gave no stream: no audio */
+	uint32_t stream_id;
+	uint16_t local_port;
+	bool answer_pending;		/* Answer() waits for OpenStream */
+	bool answered;			/* 200 sent, ACK not yet seen */
+	bool invite_pending;		/* Dial() waits for OpenStream */
+	bool stream_started;
+	bool ringing;
+	struct sipd_media remote_media;
+	bool have_remote_media;
+	int pt;				/* negotiated payload type, -1 none */
+};
+
+struct sipd {
+	su_root_t *root;
+	nua_t *nua;
+	sd_bus *bus;
+	struct param_store *params;
+
+	const char *bind_addr;		/* --bind */
+	unsigned int port;		/* local SIP port */
+	char local_addr[INET_ADDRSTRLEN];	/* Contact and media address */
+
+	/* sd-bus inside su_root */
+	int bus_fd;
+	int bus_index;
+	su_timer_t *bus_timer;
+	su_wait_t bus_wait;
+
+	int signal_fd;
+	int signal_index;
+	su_wait_t signal_wait;
+
+	struct sipd_reg reg;
+	struct sipd_call call;
+
+	bool stopping;
+	bool shutdown_started;
+	bool shutdown_done;
+	su_timer_t *stop_timer;
+	su_timer_t *stop_guard;
+};
+
+/* params.c */
+extern const struct param_def sipd_param_defs[];
+extern const size_t sipd_n_param_defs;
+
+/* loop.c: sd-bus in su_root, signals */
+int sipd_loop_attach_bus(struct sipd *d);
+void sipd_loop_detach_bus(struct sipd *d);
+void sipd_loop_rearm(struct sipd *d);
+int sipd_loop_attach_signals(struct sipd *d);
+void sipd_loop_detach_signals(struct sipd *d);
+
+/* bus.c: org.deskphone.Sip1 */
+int sipd_bus_add(struct sipd *d);
+void sipd_bus_changed(struct sipd *d, const char *property, ...);
+void sipd_bus_call_ended(struct sipd *d, const char *reason);
+const char *sipd_reg_state_name(enum sipd_reg_state state);
+const char *sipd_call_state_name(enum sipd_call_state state);
+
+/* reg.c: registration of line 1 */
+int sipd_reg_init(struct sipd *d);
+void sipd_reg_done(struct sipd *d);
+void sipd_reg_start(struct sipd *d);
+void sipd_reg_schedule_restart(struct sipd *d);
+void sipd_reg_event(struct sipd *d, int status, const char *phrase,
+		    nua_handle_t *nh, const sip_t *sip);
+bool sipd_reg_owns(struct sipd *d, nua_handle_t *nh);
+int sipd_reg_stop(struct sipd *d);
+int sipd_reg_contact(struct sipd *d, char *buf, size_t len);
+int sipd_reg_from(struct sipd *d, char *buf, size_t len);
+int sipd_reg_auth(struct sipd *d, int status, const sip_t *sip, char *buf,
+		  size_t len);
+void sipd_reg_apply_proxy(struct sipd *d);
+int sipd_reg_resolve(struct sipd *d, const char *value, char *url,
+		     size_t len, char *host, size_t host_len);
+
+/* call.c: the one call */
+void sipd_call_event(struct sipd *d, nua_event_t event, int status,
+		     const char *phrase, nua_handle_t *nh, const sip_t *sip,
+		     tagi_t tags[]);
+int sipd_call_dial(struct sipd *d, const char *uri);
+int sipd_call_answer(struct sipd *d);
+int sipd_call_hangup(struct sipd *d);
+void sipd_call_stop(struct sipd *d);
+bool sipd_call_owns(struct sipd *d, nua_handle_t *nh);
+
+/* audio.c: client of org.deskphone.Audio1 */
+void sipd_audio_ring(struct sipd *d, bool on);
+int sipd_audio_open(struct sipd *d);
+void sipd_audio_start(struct sipd *d);
+void sipd_audio_close(struct sipd *d, uint32_t id);
+void sipd_audio_stream_ready(struct sipd *d, unsigned int gen, int err,
+			     uint32_t id, uint16_t port);
+
+/* main.c */
+void sipd_shutdown_continue(struct sipd *d);
