@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "auth.h"
+
+static int failures;
+
+#define CHECK(cond) do { \
+	if (!(cond)) { \
+		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
+			__LINE__, #cond); \
+		failures++; \
+	} \
+} while (0)
+
+/* RFC 7914 section 11: PBKDF2-HMAC-SHA256("passwd", "salt", 1, 64). */
+static void test_pbkdf2_vector(void)
+{
+	static const uint8_t want[16] = {
+		0x55, 0xac, 0x04, 0x6e, 0x56, 0xe3, 0x08, 0x9f,
+		0xec, 0x16, 0x91, 0xc2, 0x25, 0x44, 0xb6, 0x05,
+	};
+	uint8_t key[64];
+
+	CHECK(auth_pbkdf2("passwd", (const uint8_t *)"salt", 4, 1, key,
+			  sizeof(key)) == 0);
+	CHECK(memcmp(key, want, sizeof(want)) == 0);
+	CHECK(key[63] == 0x83);
+}
+
+static void test_secret(const char *dir)
+{
+	struct auth_secret a, b;
+	char path[512], text[256];
+	struct stat st;
+	FILE *f;
+
+	CHECK(auth_secret_new("correct horse", &a) == 0);
+	CHECK(a.iterations >= 100000);
+	CHECK(auth_secret_check(&a, "correct horse"));
+	CHECK(!auth_secret_check(&a, "correct hors"));
+	CHECK(!auth_secret_check(&a, ""));
+
+	/* Two hashes of one password differ: the salt is random. */
+	CHECK(auth_secret_new("correct horse", &b) == 0);
+	CHECK(memcmp(a.salt, b.salt, sizeof(a.salt)) != 0);
+
+	snprintf(path, sizeof(path), "%s/webd-admin", dir);
+	CHECK(auth_secret_save(path, &a) == 0);
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
+	memset(&b, 0, sizeof(b));
+	CHECK(auth_secret_load(path, &b) == 0);
+	CHECK(auth_secret_check(&b, "correct horse"));
+
+	/* The file holds no password, and damage is refused. */
+	f = fopen(path, "r");
+	CHECK(f && fgets(text, sizeof(text), f));
+	if (f)
+		fclose(f);
+	CHECK(strstr(text, "correct") == NULL);
+	CHECK(strncmp(text, "pbkdf2-sha256 100000 ", 21) == 0);
+	CHECK(auth_secret_parse("pbkdf2-sha256 1000 00 00\n", &b) ==
+	      -EBADMSG);
+	text[strlen(text) - 2] = 'x';
+	CHECK(auth_secret_parse(text, &b) == -EBADMSG);
+	CHECK(auth_secret_parse("", &b) == -EBADMSG);
+}
+
+static void test_init(const char *dir)
+{
+	char path[512], pw[64], line[512];
+	struct auth *auth = calloc(1, sizeof(*auth));
+	struct stat st;
+	FILE *f;
+
+	/* First start: a generated password, only its hash stored. */
+	CHECK(auth_init(auth, dir, NULL) == 0);
+	snprintf(path, sizeof(path), "%s/admin-password.initial", dir);
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
+	CHECK(auth_password_read(path, pw, sizeof(pw)) == 0);
+	CHECK(strlen(pw) == 16);
+	CHECK(auth_secret_check(&auth->secret, pw));
+
+	/* Second start keeps it. */
+	CHECK(auth_init(auth, dir, NULL) == 0);
+	CHECK(auth_secret_check(&auth->secret, pw));
+
+	/* A password file replaces it and the initial file goes. */
+	snprintf(path, sizeof(path), "%s/pw", dir);
+	f = fopen(path, "w");
+	fputs("s3cret pass\r\nsecond line\n", f);
+	fclose(f);
+	CHECK(auth_init(auth, dir, path) == 0);
+	CHECK(auth_secret_check(&auth->secret, "s3cret pass"));
+	CHECK(!auth_secret_check(&auth->secret, pw));
+	snprintf(line, sizeof(line), "%s/admin-password.initial", dir);
+	CHECK(access(line, F_OK) < 0);
+
+	/* An empty first line is refused. */
+	f = fopen(path, "w");
+	fputs("\nx\n", f);
+	fclose(f);
+	CHECK(auth_init(auth, dir, path) == -ENODATA);
+
+	/* A damaged hash file is an error, not a new password. */
+	snprintf(path, sizeof(path), "%s/webd-admin", dir);
+	f = fopen(path, "w");
+	fputs("garbage\n", f);
+	fclose(f);
+	CHECK(auth_init(auth, dir, NULL) == -EBADMSG);
+	free(auth);
+}
+
+static void test_sessions(void)
+{
+	struct auth *auth = calloc(1, sizeof(*auth));
+	char cookie[AUTH_TOKEN_HEX], other[AUTH_TOKEN_HEX];
+	struct auth_session *s;
+	unsigned int retry = 0, i;
+	uint64_t t = 1000000;
+
+	CHECK(auth_secret_new("pw", &auth->secret) == 0);
+
+	CHECK(auth_login(auth, "pw", t, cookie, &retry) == 0);
+	CHECK(strlen(cookie) == 32);
+	s = auth_session_find(auth, cookie, t + 1);
+	CHECK(s != NULL);
+	CHECK(s && auth_csrf_check(s, s->csrf));
+	CHECK(s && !auth_csrf_check(s, NULL));
+	CHECK(s && !auth_csrf_check(s, "00000000000000000000000000000000"));
+	CHECK(auth_session_find(auth, "zz", t) == NULL);
+	CHECK(auth_session_find(auth, NULL, t) == NULL);
+	CHECK(auth_session_find(auth, "00000000000000000000000000000000",
+				t) == NULL);
+
+	/* Idle expiry, measured from the last use. */
+	t += AUTH_SESSION_IDLE_USEC - 10;
+	CHECK(auth_session_find(auth, cookie, t) != NULL);
+	t += AUTH_SESSION_IDLE_USEC + 1;
+	CHECK(auth_session_find(auth, cookie, t) == NULL);
+
+	/* Logout ends only that session. */
+	CHECK(auth_login(auth, "pw", t, cookie, &retry) == 0);
+	CHECK(auth_login(auth, "pw", t, other, &retry) == 0);
+	auth_session_end(auth_session_find(auth, cookie, t));
+	CHECK(auth_session_find(auth, cookie, t) == NULL);
+	CHECK(auth_session_find(auth, other, t) != NULL);
+
+	/* Rate limit: five failures, then even the right one waits. */
+	for (i = 0; i < AUTH_FREE_FAILURES; i++)
+		CHECK(auth_login(auth, "bad", t, cookie, &retry) == -EACCES);
+	CHECK(auth_login(auth, "pw", t + 1, cookie, &retry) == -EBUSY);
+	CHECK(retry == 5);
+	t += AUTH_LOCKOUT_USEC;
+	CHECK(auth_login(auth, "bad", t, cookie, &retry) == -EACCES);
+	CHECK(auth_login(auth, "pw", t + 1, cookie, &retry) == -EBUSY);
+	CHECK(retry == 10);
+	t += 2 * AUTH_LOCKOUT_USEC;
+	CHECK(auth_login(auth, "pw", t, cookie, &retry) == 0);
+	CHECK(auth->failures == 0);
+	free(auth);
+}
+
+int main(void)
+{
+	char dir[] = "/tmp/test-web-auth.XXXXXX";
+	char cmd[64], sub[64];
+
+	if (!mkdtemp(dir))
+		return EXIT_FAILURE;
+
+	test_pbkdf2_vector();
+	test_secret(dir);
+	snprintf(sub, sizeof(sub), "%s/init", dir);
+	if (mkdir(sub, 0700) == 0)
+		test_init(sub);
+	else
+		failures++;
+	test_sessions();
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+
+	if (failures)
+		fprintf(stderr, "%d check(s) failed\n", failures);
+	return failures ? EXIT_FAILURE : EXIT_SUCCESS;
+}

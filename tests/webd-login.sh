@@ -1,0 +1,142 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# webd's admin login: nothing is served without a session, wrong
+# passwords are refused and rate limited, CSRF tokens are enforced.
+. "$top_srcdir/tests/lib.sh"
+dp_unshare_net "$@"
+. "$SRC/tests/web/web-lib.sh"
+
+[ -x "$WEBD" ] || dp_fail "$WEBD not built"
+command -v curl >/dev/null || dp_skip "curl is not installed"
+
+dp_start_bus
+mkdir -p "$WORK/state"
+dp_spawn fake-sip "$FAKE_OWNER" sip "$WORK/state"
+dp_wait_name org.deskphone.Sip
+
+# --- first start: a generated password, shown once, only a hash kept
+web_start webd
+PW=$(sed -n 's/^<5>webd: initial admin password: //p' "$WORK/webd.log")
+[ ${#PW} -ge 12 ] || dp_fail "no initial password in the log"
+[ "$(cat "$WORK/state/admin-password.initial")" = "$PW" ] ||
+	dp_fail "admin-password.initial differs from the logged password"
+for f in webd-admin admin-password.initial; do
+	[ "$(stat -c %a "$WORK/state/$f")" = 600 ] || dp_fail "$f is not 0600"
+done
+grep -q "^pbkdf2-sha256 [0-9]* [0-9a-f]\{32\} [0-9a-f]\{64\}$" \
+	"$WORK/state/webd-admin" || dp_fail "webd-admin is not a PBKDF2 hash"
+grep -qF "$PW" "$WORK/state/webd-admin" && dp_fail "webd-admin holds the password"
+[ "$(dp_prop org.deskphone.Web /org/deskphone/Web org.deskphone.Web1 Url)" = \
+	"$WEB_BASE/" ] || dp_fail "Url property is wrong"
+
+# --- without a session: GET pages redirect to /login, the rest is 401
+for p in / /info /admin/advanced/voice/system /admin/advanced/voice/ext1 \
+	/admin/advanced/voice/ext2 /nonexistent /logout; do
+	web_expect 303 "$p"
+	[ "$(web_header Location)" = /login ] || dp_fail "$p: not sent to /login"
+done
+web_expect 303 -I /info
+for p in /admin/advanced/voice/system /admin/advanced/voice/ext1 /logout \
+	/info; do
+	web_expect 401 --data "Display_Name_1_=x" "$p"
+done
+web_expect 401 -X PUT /info
+web_expect 401 -X DELETE /admin/advanced/voice/ext1
+web_expect 303 -b "dp_session=00000000000000000000000000000000" /info
+web_expect 303 -b "dp_session=../../etc" /info
+web_expect 200 /login
+grep -q '<label for="password">' "$WORK/body" || dp_fail "login form lacks a label"
+web_expect 200 /style.css
+
+# --- wrong password: refused, no cookie
+web_expect 403 --data "password=wrong" /login
+grep -qi '^set-cookie' "$WORK/headers" && dp_fail "a wrong password got a cookie"
+web_expect 403 --data "password=" /login
+web_expect 403 --data "" /login
+web_expect 400 --data "password=%zz" /login
+
+# --- the right one: a session cookie with the right attributes
+web_login "$PW" "$WORK/jar"
+cookie=$(web_header Set-Cookie)
+echo "$cookie" | grep -q '^dp_session=[0-9a-f]\{32\};' || dp_fail "bad cookie: $cookie"
+for attr in HttpOnly SameSite=Strict Path=/ Max-Age=; do
+	echo "$cookie" | grep -q "$attr" || dp_fail "cookie lacks $attr: $cookie"
+done
+web_expect 200 -b "$WORK/jar" /info
+grep -q "<h1>Info</h1>" "$WORK/body" || dp_fail "no Info page"
+web_expect 200 -b "$WORK/jar" /admin/advanced/voice/ext1
+web_expect 200 -b "$WORK/jar" /admin/advanced/voice/system
+web_expect 404 -b "$WORK/jar" /nonexistent
+
+# --- CSRF: a POST without or with a wrong token changes nothing
+EXT1=/admin/advanced/voice/ext1
+CSRF=$(web_csrf "$WORK/jar" $EXT1)
+[ ${#CSRF} = 32 ] || dp_fail "no CSRF token in the page"
+web_expect 403 -b "$WORK/jar" --data "Display_Name_1_=Mallory" $EXT1
+web_expect 403 -b "$WORK/jar" --data "Display_Name_1_=Mallory&csrf=" $EXT1
+web_expect 403 -b "$WORK/jar" \
+	--data "Display_Name_1_=Mallory&csrf=0123456789abcdef0123456789abcdef" $EXT1
+web_expect 403 -b "$WORK/jar" --data "Display_Name_1_=Mallory&csrf=${CSRF^^}" $EXT1
+web_expect 403 -b "$WORK/jar" --data "csrf=0&logout" /logout
+
+# a token from another session is no good either
+web_login "$PW" "$WORK/jar2"
+CSRF2=$(web_csrf "$WORK/jar2" $EXT1)
+[ "$CSRF2" != "$CSRF" ] || dp_fail "two sessions share a CSRF token"
+web_expect 403 -b "$WORK/jar" --data "Display_Name_1_=Mallory&csrf=$CSRF2" $EXT1
+[ -z "$(web_param org.deskphone.Sip Display_Name_1_)" ] ||
+	dp_fail "a refused POST changed Display_Name_1_"
+
+# bad bodies: bad encoding, repeats, wrong type, too large
+web_expect 400 -b "$WORK/jar" --data "Display_Name_1_=%zz&csrf=$CSRF" $EXT1
+web_expect 400 -b "$WORK/jar" \
+	--data "Display_Name_1_=a&Display_Name_1_=b&csrf=$CSRF" $EXT1
+web_expect 415 -b "$WORK/jar" -H "Content-Type: text/plain" \
+	--data "Display_Name_1_=a&csrf=$CSRF" $EXT1
+head -c 70000 /dev/zero | tr '\0' a > "$WORK/big"
+web_expect 413 -b "$WORK/jar" --data-binary "@$WORK/big" $EXT1
+[ -z "$(web_param org.deskphone.Sip Display_Name_1_)" ] ||
+	dp_fail "a bad POST changed Display_Name_1_"
+
+# and with the token it works (so the refusals above were the token's)
+web_expect 303 -b "$WORK/jar" --data "Display_Name_1_=Alice&csrf=$CSRF" $EXT1
+[ "$(web_param org.deskphone.Sip Display_Name_1_)" = Alice ] ||
+	dp_fail "Display_Name_1_ not set with a valid token"
+
+# --- logout ends the session
+web_expect 303 -b "$WORK/jar" --data "csrf=$CSRF" /logout
+[ "$(web_header Location)" = /login ] || dp_fail "logout did not go to /login"
+web_expect 303 -b "$WORK/jar" /info
+web_expect 401 -b "$WORK/jar" --data "Display_Name_1_=x&csrf=$CSRF" $EXT1
+web_expect 200 -b "$WORK/jar2" /info
+
+# --- rate limit: after 5 failures even the right password waits
+for i in 1 2 3 4 5; do
+	web_expect 403 --data "password=wrong$i" /login
+done
+web_expect 429 --data-urlencode "password=$PW" /login
+[ -n "$(web_header Retry-After)" ] || dp_fail "429 without Retry-After"
+grep -qi '^set-cookie' "$WORK/headers" && dp_fail "a locked-out login got a cookie"
+sleep 5.2
+web_login "$PW" "$WORK/jar"
+
+# --- restart with a password file: it replaces the generated one
+printf 'n3w admin pass\nignored\n' > "$WORK/pwfile"
+dp_stop webd
+web_start webd2 --admin-password-file "$WORK/pwfile"
+[ -e "$WORK/state/admin-password.initial" ] &&
+	dp_fail "admin-password.initial kept after a password was set"
+grep -q "initial admin password" "$WORK/webd2.log" &&
+	dp_fail "a password was generated although one was given"
+web_expect 403 --data-urlencode "password=$PW" /login
+web_login "n3w admin pass" "$WORK/jar"
+web_expect 303 -b "$WORK/jar2" /info	# sessions do not outlive webd
+
+# --- SIGTERM: clean exit
+pid=$(dp_pid webd2)
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+[ $rc = 0 ] || dp_fail "webd exited with $rc on SIGTERM"
+grep -q "Stopping" "$WORK/webd2.log" || dp_fail "webd did not log its stop"
+echo "PASS: webd-login"

@@ -1,0 +1,544 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+
+#include "auth.h"
+#include "daemon.h"
+#include "log.h"
+
+/* No 0/O, 1/l/I: the initial password is read off a screen. */
+static const char auth_alphabet[] =
+	"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
+uint64_t auth_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+int auth_random(void *buf, size_t len)
+{
+	if (gnutls_rnd(GNUTLS_RND_KEY, buf, len) < 0)
+		return -EIO;
+
+	return 0;
+}
+
+void auth_hex(const uint8_t *in, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+
+	out[2 * len] = '\0';
+}
+
+static int auth_nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Exactly 2 * @len lowercase hex digits. */
+int auth_unhex(const char *in, uint8_t *out, size_t len)
+{
+	size_t i;
+
+	if (strlen(in) != 2 * len)
+		return -EINVAL;
+
+	for (i = 0; i < len; i++) {
+		int hi = auth_nibble(in[2 * i]);
+		int lo = auth_nibble(in[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -EINVAL;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+
+	return 0;
+}
+
+/* Constant time, so a guess learns nothing from how long it took. */
+bool auth_equal(const void *a, const void *b, size_t len)
+{
+	const volatile uint8_t *x = a, *y = b;
+	uint8_t diff = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		diff |= x[i] ^ y[i];
+
+	return diff == 0;
+}
+
+int auth_pbkdf2(const char *password, const uint8_t *salt, size_t salt_len,
+		unsigned int iterations, uint8_t *key, size_t key_len)
+{
+	gnutls_datum_t pw = {
+		.data = (unsigned char *)password,
+		.size = (unsigned int)strlen(password),
+	};
+	gnutls_datum_t s = {
+		.data = (unsigned char *)salt,
+		.size = (unsigned int)salt_len,
+	};
+
+	if (gnutls_pbkdf2(GNUTLS_MAC_SHA256, &pw, &s, iterations, key,
+			  key_len) < 0)
+		return -EIO;
+
+	return 0;
+}
+
+int auth_secret_new(const char *password, struct auth_secret *out)
+{
+	int r;
+
+	out->iterations = AUTH_ITERATIONS;
+
+	r = auth_random(out->salt, sizeof(out->salt));
+	if (r < 0)
+		return r;
+
+	return auth_pbkdf2(password, out->salt, sizeof(out->salt),
+			   out->iterations, out->key, sizeof(out->key));
+}
+
+bool auth_secret_check(const struct auth_secret *secret,
+		       const char *password)
+{
+	uint8_t key[AUTH_KEY_LEN];
+	bool ok;
+
+	if (auth_pbkdf2(password, secret->salt, sizeof(secret->salt),
+			secret->iterations, key, sizeof(key)) < 0)
+		return false;
+
+	ok = auth_equal(key, secret->key, sizeof(key));
+	gnutls_memset(key, 0, sizeof(key));
+	return ok;
+}
+
+int auth_secret_format(const struct auth_secret *secret, char *buf,
+		       size_t len)
+{
+	char salt[AUTH_SALT_LEN * 2 + 1], key[AUTH_KEY_LEN * 2 + 1];
+	int n;
+
+	auth_hex(secret->salt, sizeof(secret->salt), salt);
+	auth_hex(secret->key, sizeof(secret->key), key);
+
+	n = snprintf(buf, len, "pbkdf2-sha256 %u %s %s\n",
+		     secret->iterations, salt, key);
+	if (n < 0 || (size_t)n >= len)
+		return -ENOBUFS;
+
+	return n;
+}
+
+int auth_secret_parse(const char *text, struct auth_secret *out)
+{
+	char salt[AUTH_SALT_LEN * 2 + 2], key[AUTH_KEY_LEN * 2 + 2];
+	unsigned int iterations;
+	char end;
+	int n;
+
+	/* %65s leaves room to notice a key that is too long. */
+	n = sscanf(text, "pbkdf2-sha256 %u %33s %65s%c", &iterations, salt,
+		   key, &end);
+	if (n != 4 || end != '\n')
+		return -EBADMSG;
+
+	/* Fewer rounds than we create would weaken a stored hash. */
+	if (iterations < AUTH_ITERATIONS || iterations > 100000000)
+		return -EBADMSG;
+
+	if (auth_unhex(salt, out->salt, sizeof(out->salt)) < 0 ||
+	    auth_unhex(key, out->key, sizeof(out->key)) < 0)
+		return -EBADMSG;
+
+	out->iterations = iterations;
+	return 0;
+}
+
+/* Temporary file, fsync, rename, fsync of the directory; mode 0600. */
+static int auth_write_file(const char *path, const char *data, size_t len)
+{
+	char *tmp = NULL, *dir = NULL, *slash;
+	int fd = -1, dfd = -1, r = 0;
+	ssize_t n;
+
+	if (asprintf(&tmp, "%s.tmp", path) < 0)
+		return -ENOMEM;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+		  0600);
+	if (fd < 0) {
+		r = -errno;
+		goto out;
+	}
+
+	/* An old file of ours may have been created with wider bits. */
+	if (fchmod(fd, 0600) < 0)
+		r = -errno;
+
+	n = r == 0 ? write(fd, data, len) : 0;
+	if (r == 0 && n != (ssize_t)len)
+		r = n < 0 ? -errno : -EIO;
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0) {
+		unlink(tmp);
+		goto out;
+	}
+
+	dir = strdup(path);
+	slash = dir ? strrchr(dir, '/') : NULL;
+	if (slash) {
+		*slash = '\0';
+		dfd = open(*dir ? dir : "/", O_RDONLY | O_DIRECTORY |
+			   O_CLOEXEC);
+		if (dfd >= 0) {
+			fsync(dfd);
+			close(dfd);
+		}
+	}
+
+out:
+	free(dir);
+	free(tmp);
+	return r;
+}
+
+int auth_secret_save(const char *path, const struct auth_secret *secret)
+{
+	char text[256];
+	int n;
+
+	n = auth_secret_format(secret, text, sizeof(text));
+	if (n < 0)
+		return n;
+
+	return auth_write_file(path, text, (size_t)n);
+}
+
+int auth_secret_load(const char *path, struct auth_secret *out)
+{
+	char text[256];
+	size_t n;
+	FILE *f;
+
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+
+	return auth_secret_parse(text, out);
+}
+
+int auth_password_generate(char *buf, size_t len)
+{
+	const size_t n_chars = sizeof(auth_alphabet) - 1;
+	size_t i = 0;
+	uint8_t byte;
+	int r;
+
+	/* Rejection sampling keeps every character equally likely. */
+	while (i + 1 < len) {
+		r = auth_random(&byte, 1);
+		if (r < 0)
+			return r;
+		if (byte >= 256 - 256 % n_chars)
+			continue;
+		buf[i++] = auth_alphabet[byte % n_chars];
+	}
+
+	buf[i] = '\0';
+	return 0;
+}
+
+int auth_password_read(const char *path, char *buf, size_t len)
+{
+	FILE *f;
+	int r = 0;
+
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+
+	if (!fgets(buf, (int)len, f))
+		r = ferror(f) ? -EIO : -ENODATA;
+	else if (!strchr(buf, '\n') && !feof(f))
+		r = -E2BIG;
+	fclose(f);
+
+	if (r < 0)
+		return r;
+
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return buf[0] ? 0 : -ENODATA;
+}
+
+static int auth_set_password(struct auth *auth, const char *hash_path,
+			     const char *password)
+{
+	int r;
+
+	r = auth_secret_new(password, &auth->secret);
+	if (r < 0) {
+		log_err("Failed to hash the admin password: %s", strerror(-r));
+		return r;
+	}
+
+	r = auth_secret_save(hash_path, &auth->secret);
+	if (r < 0)
+		log_err("Failed to write %s: %s", hash_path, strerror(-r));
+
+	return r;
+}
+
+static int auth_init_from_file(struct auth *auth, const char *state_dir,
+			       const char *hash_path, const char *file)
+{
+	char password[AUTH_PASSWORD_MAX + 2];
+	char *initial;
+	int r;
+
+	r = auth_password_read(file, password, sizeof(password));
+	if (r < 0) {
+		log_err("Failed to read the admin password from %s: %s", file,
+			r == -ENODATA ? "first line is empty" :
+			r == -E2BIG ? "line too long" : strerror(-r));
+		return r;
+	}
+
+	r = auth_set_password(auth, hash_path, password);
+	gnutls_memset(password, 0, sizeof(password));
+	if (r < 0)
+		return r;
+
+	/* A generated password shown earlier is no longer the one. */
+	initial = daemon_path(state_dir, AUTH_INITIAL_FILE);
+	if (initial && unlink(initial) < 0 && errno != ENOENT)
+		log_warning("Failed to remove %s: %m, ignoring", initial);
+	free(initial);
+
+	log_info("Admin password set from %s", file);
+	return 0;
+}
+
+static int auth_init_generated(struct auth *auth, const char *state_dir,
+			       const char *hash_path)
+{
+	char password[17], line[32];
+	char *initial;
+	int r;
+
+	r = auth_password_generate(password, sizeof(password));
+	if (r < 0) {
+		log_err("Failed to get random bytes: %s", strerror(-r));
+		return r;
+	}
+
+	r = auth_set_password(auth, hash_path, password);
+	if (r < 0)
+		return r;
+
+	/* Shown once here; the run command reads the file. */
+	log_notice("initial admin password: %s", password);
+
+	initial = daemon_path(state_dir, AUTH_INITIAL_FILE);
+	snprintf(line, sizeof(line), "%s\n", password);
+	r = initial ? auth_write_file(initial, line, strlen(line)) : -ENOMEM;
+	if (r < 0)
+		log_warning("Failed to write %s: %s, ignoring",
+			    initial ? initial : AUTH_INITIAL_FILE,
+			    strerror(-r));
+
+	free(initial);
+	gnutls_memset(password, 0, sizeof(password));
+	gnutls_memset(line, 0, sizeof(line));
+	return 0;
+}
+
+int auth_init(struct auth *auth, const char *state_dir,
+	      const char *password_file)
+{
+	char *hash_path;
+	int r;
+
+	memset(auth, 0, sizeof(*auth));
+
+	hash_path = daemon_path(state_dir, AUTH_HASH_FILE);
+	if (!hash_path)
+		return -ENOMEM;
+
+	if (password_file) {
+		r = auth_init_from_file(auth, state_dir, hash_path,
+					password_file);
+		goto out;
+	}
+
+	r = auth_secret_load(hash_path, &auth->secret);
+	if (r == -ENOENT) {
+		r = auth_init_generated(auth, state_dir, hash_path);
+		goto out;
+	}
+
+	/* Never fall back to a new password: that would hide tampering. */
+	if (r < 0)
+		log_err("Failed to read %s: %s (remove it or use "
+			"--admin-password-file)", hash_path,
+			r == -EBADMSG ? "not a valid hash file" :
+			strerror(-r));
+
+out:
+	free(hash_path);
+	return r;
+}
+
+static struct auth_session *auth_session_slot(struct auth *auth,
+					      uint64_t now)
+{
+	struct auth_session *oldest = &auth->sessions[0];
+	size_t i;
+
+	for (i = 0; i < AUTH_SESSIONS_MAX; i++) {
+		struct auth_session *s = &auth->sessions[i];
+
+		if (!s->used || now - s->last_used > AUTH_SESSION_IDLE_USEC)
+			return s;
+		if (s->last_used < oldest->last_used)
+			oldest = s;
+	}
+
+	/* All in use: the least recently used one is logged out. */
+	return oldest;
+}
+
+static int auth_session_new(struct auth *auth, uint64_t now,
+			    char cookie[AUTH_TOKEN_HEX])
+{
+	struct auth_session *s = auth_session_slot(auth, now);
+	uint8_t csrf[AUTH_TOKEN_LEN];
+	int r;
+
+	r = auth_random(s->token, sizeof(s->token));
+	if (r == 0)
+		r = auth_random(csrf, sizeof(csrf));
+	if (r < 0) {
+		auth_session_end(s);
+		return r;
+	}
+
+	auth_hex(csrf, sizeof(csrf), s->csrf);
+	auth_hex(s->token, sizeof(s->token), cookie);
+	s->last_used = now;
+	s->used = true;
+	return 0;
+}
+
+int auth_login(struct auth *auth, const char *password, uint64_t now,
+	       char cookie[AUTH_TOKEN_HEX], unsigned int *retry_sec)
+{
+	uint64_t lockout;
+	unsigned int extra;
+
+	if (now < auth->locked_until) {
+		*retry_sec = (unsigned int)((auth->locked_until - now +
+					     999999) / 1000000);
+		return -EBUSY;
+	}
+
+	if (strlen(password) <= AUTH_PASSWORD_MAX &&
+	    auth_secret_check(&auth->secret, password)) {
+		auth->failures = 0;
+		return auth_session_new(auth, now, cookie);
+	}
+
+	auth->failures++;
+	if (auth->failures < AUTH_FREE_FAILURES)
+		return -EACCES;
+
+	/* Doubles with every failure past the free ones. */
+	extra = auth->failures - AUTH_FREE_FAILURES;
+	lockout = AUTH_LOCKOUT_USEC << (extra < 10 ? extra : 10);
+	if (lockout > AUTH_LOCKOUT_MAX_USEC)
+		lockout = AUTH_LOCKOUT_MAX_USEC;
+
+	auth->locked_until = now + lockout;
+	log_warning("%u failed admin logins, refusing logins for %" PRIu64
+		    " s", auth->failures, lockout / 1000000);
+	return -EACCES;
+}
+
+struct auth_session *auth_session_find(struct auth *auth, const char *cookie,
+				       uint64_t now)
+{
+	struct auth_session *found = NULL;
+	uint8_t token[AUTH_TOKEN_LEN];
+	size_t i;
+
+	if (!cookie || auth_unhex(cookie, token, sizeof(token)) < 0)
+		return NULL;
+
+	/* Look at every slot, so the time taken does not tell which. */
+	for (i = 0; i < AUTH_SESSIONS_MAX; i++) {
+		struct auth_session *s = &auth->sessions[i];
+		bool match = auth_equal(s->token, token, sizeof(token));
+
+		if (match && s->used)
+			found = s;
+	}
+
+	if (!found)
+		return NULL;
+
+	if (now - found->last_used > AUTH_SESSION_IDLE_USEC) {
+		auth_session_end(found);
+		return NULL;
+	}
+
+	found->last_used = now;
+	return found;
+}
+
+void auth_session_end(struct auth_session *session)
+{
+	gnutls_memset(session, 0, sizeof(*session));
+}
+
+bool auth_csrf_check(const struct auth_session *session, const char *token)
+{
+	if (!token || strlen(token) != AUTH_TOKEN_HEX - 1)
+		return false;
+
+	return auth_equal(session->csrf, token, AUTH_TOKEN_HEX - 1);
+}

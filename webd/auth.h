@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Admin authentication: the stored password hash, login rate limiting,
+ * sessions and their CSRF tokens.  Everything here runs in the HTTP
+ * thread only, so it needs no lock.
+ *
+ * The password is kept only as PBKDF2-HMAC-SHA256 with a random salt in
+ * $STATE/webd-admin:  "pbkdf2-sha256 <iterations> <salt hex> <key hex>".
+ */
+#define AUTH_HASH_FILE "webd-admin"
+#define AUTH_INITIAL_FILE "admin-password.initial"
+#define AUTH_ITERATIONS 100000
+#define AUTH_SALT_LEN 16
+#define AUTH_KEY_LEN 32
+#define AUTH_PASSWORD_MAX 256
+
+#define AUTH_TOKEN_LEN 16			/* 128 bits */
+#define AUTH_TOKEN_HEX (AUTH_TOKEN_LEN * 2 + 1)
+#define AUTH_SESSIONS_MAX 16
+#define AUTH_SESSION_IDLE_USEC (30ULL * 60 * 1000000)
+
+/* Failed logins allowed before the lockout, and its first length. */
+#define AUTH_FREE_FAILURES 5
+#define AUTH_LOCKOUT_USEC (5ULL * 1000000)
+#define AUTH_LOCKOUT_MAX_USEC (300ULL * 1000000)
+
+struct auth_secret {
+	unsigned int iterations;
+	uint8_t salt[AUTH_SALT_LEN];
+	uint8_t key[AUTH_KEY_LEN];
+};
+
+struct auth_session {
+	bool used;
+	uint8_t token[AUTH_TOKEN_LEN];
+	char csrf[AUTH_TOKEN_HEX];
+	uint64_t last_used;
+};
+
+struct auth {
+	struct auth_secret secret;
+	struct auth_session sessions[AUTH_SESSIONS_MAX];
+	unsigned int failures;
+	uint64_t locked_until;
+};
+
+/* Fills @buf with random bytes for keys (GnuTLS); -errno on failure. */
+int auth_random(void *buf, size_t len);
+void auth_hex(const uint8_t *in, size_t len, char *out);
+int auth_unhex(const char *in, uint8_t *out, size_t len);
+bool auth_equal(const void *a, const void *b, size_t len);
+
+int auth_pbkdf2(const char *password, const uint8_t *salt, size_t salt_len,
+		unsigned int iterations, uint8_t *key, size_t key_len);
+int auth_secret_new(const char *password, struct auth_secret *out);
+int auth_secret_format(const struct auth_secret *secret, char *buf,
+		       size_t len);
+int auth_secret_parse(const char *text, struct auth_secret *out);
+bool auth_secret_check(const struct auth_secret *secret,
+		       const char *password);
+
+/* Writes @secret to @path atomically with mode 0600. */
+int auth_secret_save(const char *path, const struct auth_secret *secret);
+int auth_secret_load(const char *path, struct auth_secret *out);
+
+/* A random password of @len - 1 unambiguous characters. */
+int auth_password_generate(char *buf, size_t len);
+
+/* The first line of @path, without its line end; never empty. */
+int auth_password_read(const char *path, char *buf, size_t len);
+
+/*
+ * Loads the stored hash, or sets it from @password_file, or creates a
+ * random password (logged once and written to admin-password.initial).
+ */
+int auth_init(struct auth *auth, const char *state_dir,
+	      const char *password_file);
+
+/*
+ * Login.  -EBUSY while locked out (*retry_sec says how long), -EACCES
+ * for a wrong password, else a new session (@cookie gets its token).
+ */
+int auth_login(struct auth *auth, const char *password, uint64_t now,
+	       char cookie[AUTH_TOKEN_HEX], unsigned int *retry_sec);
+
+/* The live session for a cookie value, refreshed; NULL if none. */
+struct auth_session *auth_session_find(struct auth *auth, const char *cookie,
+				       uint64_t now);
+void auth_session_end(struct auth_session *session);
+bool auth_csrf_check(const struct auth_session *session, const char *token);
+
+uint64_t auth_now(void);

@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <systemd/sd-bus.h>
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-event.h>
+
+#include "auth.h"
+#include "bus.h"
+#include "daemon.h"
+#include "log.h"
+#include "server.h"
+
+#define WEBD_BUS_NAME BUS_NAME_PREFIX "Web"
+#define WEBD_PATH "/org/deskphone/Web"
+#define WEBD_INTERFACE BUS_NAME_PREFIX "Web1"
+
+struct webd_options {
+	struct server_config server;
+	const char *state_dir;
+	const char *password_file;
+};
+
+static void webd_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: webd [OPTIONS]\n"
+		"Admin web pages of the desk phone.\n\n"
+		"  --listen ADDR               IP literal to listen on "
+		"(default %s)\n"
+		"  --port N                    TCP port (default %u; "
+		"0: any free one)\n"
+		"  --state-dir DIR             state directory "
+		"(default $STATE_DIRECTORY)\n"
+		"  --admin-password-file FILE  set the admin password to "
+		"the file's first line\n"
+		"  --log-level LEVEL           err, warning, notice, info, "
+		"debug\n"
+		"  -h, --help                  show this help\n",
+		SERVER_DEFAULT_ADDRESS, SERVER_DEFAULT_PORT);
+}
+
+static int webd_parse_port(const char *s, uint16_t *port)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || v > 65535 || s[0] == '-')
+		return -EINVAL;
+
+	*port = (uint16_t)v;
+	return 0;
+}
+
+static int webd_parse_args(int argc, char **argv, struct webd_options *o)
+{
+	static const struct option longopts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "state-dir", required_argument, NULL, 's' },
+		{ "admin-password-file", required_argument, NULL, 'a' },
+		{ "log-level", required_argument, NULL, 'L' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c, level;
+
+	o->server.address = SERVER_DEFAULT_ADDRESS;
+	o->server.port = SERVER_DEFAULT_PORT;
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			o->server.address = optarg;
+			break;
+		case 'p':
+			if (webd_parse_port(optarg, &o->server.port) < 0) {
+				log_err("Invalid --port %s: want 0..65535",
+					optarg);
+				return -EINVAL;
+			}
+			break;
+		case 's':
+			o->state_dir = optarg;
+			break;
+		case 'a':
+			o->password_file = optarg;
+			break;
+		case 'L':
+			level = log_level_from_string(optarg);
+			if (level < 0) {
+				log_err("Invalid --log-level %s", optarg);
+				return -EINVAL;
+			}
+			log_set_max_level(level);
+			break;
+		case 'h':
+			webd_usage(stdout);
+			exit(EXIT_SUCCESS);
+		default:
+			webd_usage(stderr);
+			return -EINVAL;
+		}
+	}
+
+	if (optind < argc) {
+		log_err("Unexpected argument %s", argv[optind]);
+		return -EINVAL;
+	}
+
+	return 0;
+}
+
+static int webd_get_url(sd_bus *bus, const char *path,
+			const char *interface, const char *property,
+			sd_bus_message *reply, void *userdata,
+			sd_bus_error *error)
+{
+	return sd_bus_message_append(reply, "s", server_url(userdata));
+}
+
+static const sd_bus_vtable webd_vtable[] = {
+	SD_BUS_VTABLE_START(0),
+	SD_BUS_PROPERTY("Url", "s", webd_get_url, 0,
+			SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_VTABLE_END
+};
+
+static int webd_bus_setup(sd_event *event, struct server *server,
+			  sd_bus **out)
+{
+	sd_bus *bus = NULL;
+	int r;
+
+	r = bus_open(&bus, NULL);
+	if (r < 0)
+		return r;	/* logged by bus_open() */
+
+	/* The object first, so nobody sees the name without it. */
+	r = sd_bus_add_object_vtable(bus, NULL, WEBD_PATH, WEBD_INTERFACE,
+				     webd_vtable, server);
+	if (r >= 0)
+		r = sd_bus_attach_event(bus, event, SD_EVENT_PRIORITY_NORMAL);
+	if (r < 0) {
+		log_err("Failed to set up the bus object: %s", strerror(-r));
+		sd_bus_flush_close_unref(bus);
+		return r;
+	}
+
+	r = sd_bus_request_name(bus, WEBD_BUS_NAME, 0);
+	if (r < 0) {
+		log_err("Failed to own %s: %s", WEBD_BUS_NAME, strerror(-r));
+		sd_bus_flush_close_unref(bus);
+		return r;
+	}
+
+	*out = bus;
+	return 0;
+}
+
+static int webd_signals(sd_event *event)
+{
+	sigset_t mask;
+	int r;
+
+	/* Blocked before the HTTP thread starts, so it inherits the mask. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+		return -errno;
+
+	r = sd_event_add_signal(event, NULL, SIGTERM, NULL, NULL);
+	if (r >= 0)
+		r = sd_event_add_signal(event, NULL, SIGINT, NULL, NULL);
+
+	return r;
+}
+
+static int webd_run(const struct webd_options *o, const char *state_dir)
+{
+	struct server *server = NULL;
+	sd_event *event = NULL;
+	sd_bus *bus = NULL;
+	struct auth *auth;
+	int r;
+
+	auth = calloc(1, sizeof(*auth));
+	if (!auth)
+		return -ENOMEM;
+
+	r = auth_init(auth, state_dir, o->password_file);
+	if (r < 0)
+		goto out;
+
+	r = sd_event_default(&event);
+	if (r >= 0)
+		r = webd_signals(event);
+	if (r < 0) {
+		log_err("Failed to set up the event loop: %s", strerror(-r));
+		goto out;
+	}
+
+	r = server_start(&o->server, auth, &server);
+	if (r < 0)
+		goto out;
+
+	r = webd_bus_setup(event, server, &bus);
+	if (r < 0)
+		goto out;
+
+	sd_notify(0, "READY=1");
+	log_info("Ready");
+
+	r = sd_event_loop(event);
+	if (r < 0)
+		log_err("Event loop failed: %s", strerror(-r));
+	else
+		log_info("Stopping");
+
+	sd_notify(0, "STOPPING=1");
+
+out:
+	server_stop(server);
+	sd_bus_flush_close_unref(bus);
+	sd_event_unref(event);
+	free(auth);
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	struct webd_options options = { 0 };
+	char *state_dir = NULL;
+	int r;
+
+	log_open("webd");
+
+	if (webd_parse_args(argc, argv, &options) < 0)
+		return EXIT_FAILURE;
+
+	r = daemon_state_dir(options.state_dir, &state_dir);
+	if (r < 0) {
+		log_err("No state directory (--state-dir or "
+			"$STATE_DIRECTORY): %s", strerror(-r));
+		return EXIT_FAILURE;
+	}
+
+	r = webd_run(&options, state_dir);
+	free(state_dir);
+	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,574 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <microhttpd.h>
+
+#include "client.h"
+#include "form.h"
+#include "log.h"
+#include "pages.h"
+#include "server.h"
+
+/*
+ * Threading: libmicrohttpd runs one internal polling thread, so every
+ * request is handled in that thread, one at a time.  sd-bus objects are
+ * not thread safe, so the D-Bus calls made for pages use a connection
+ * of their own (client.c) that only this thread touches; the main
+ * thread keeps the connection that owns org.deskphone.Web.  Blocking
+ * calls are fine here: they are bounded by CLIENT_TIMEOUT_USEC, and the
+ * main loop is never held up by a slow daemon.
+ */
+
+struct server {
+	struct MHD_Daemon *mhd;
+	struct auth *auth;
+	char url[80];
+};
+
+/* Collected request body; one per connection. */
+struct server_request {
+	char *body;
+	size_t len;
+	bool too_large;
+};
+
+/* What a handler decided; sent by server_send(). */
+struct server_reply {
+	struct page_out page;
+	const char *content_type;
+	const char *location;
+	char cookie[128];
+	char retry_after[16];
+	bool cacheable;
+};
+
+static const char server_csp[] =
+	"default-src 'none'; style-src 'self'; form-action 'self'; "
+	"frame-ancestors 'none'; base-uri 'none'";
+
+static void server_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[512];
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	line[strcspn(line, "\n")] = '\0';
+	log_debug("libmicrohttpd: %s", line);
+}
+
+static enum MHD_Result server_send(struct MHD_Connection *c,
+				   struct server_reply *reply)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(reply->page.len,
+					       reply->page.body,
+					       MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(reply->page.body);
+		return MHD_NO;
+	}
+
+	MHD_add_response_header(resp, "Content-Type", reply->content_type ?
+				reply->content_type :
+				"text/html; charset=utf-8");
+	MHD_add_response_header(resp, "Cache-Control", reply->cacheable ?
+				"max-age=3600" : "no-store");
+	MHD_add_response_header(resp, "Content-Security-Policy", server_csp);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+
+	if (reply->location)
+		MHD_add_response_header(resp, "Location", reply->location);
+	if (reply->cookie[0])
+		MHD_add_response_header(resp, "Set-Cookie", reply->cookie);
+	if (reply->retry_after[0])
+		MHD_add_response_header(resp, "Retry-After",
+					reply->retry_after);
+
+	ret = MHD_queue_response(c, reply->page.status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result server_send_error(struct MHD_Connection *c,
+					 unsigned int status,
+					 const char *title, const char *text)
+{
+	struct server_reply reply = { 0 };
+
+	if (page_error(status, title, text, &reply.page) < 0)
+		return MHD_NO;
+
+	return server_send(c, &reply);
+}
+
+static enum MHD_Result server_redirect(struct MHD_Connection *c,
+				       const char *location,
+				       const char *cookie)
+{
+	struct server_reply reply = { 0 };
+
+	reply.location = location;
+	if (cookie)
+		snprintf(reply.cookie, sizeof(reply.cookie), "%s", cookie);
+
+	/* A tiny body for clients that do not follow redirects. */
+	if (page_error(303, "See Other", location, &reply.page) < 0)
+		return MHD_NO;
+
+	return server_send(c, &reply);
+}
+
+static void server_set_cookie(struct server_reply *reply, const char *token)
+{
+	snprintf(reply->cookie, sizeof(reply->cookie),
+		 SERVER_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; "
+		 "Max-Age=%llu", token,
+		 (unsigned long long)(AUTH_SESSION_IDLE_USEC / 1000000));
+}
+
+static bool server_is_form(struct MHD_Connection *c)
+{
+	const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						       "Content-Type");
+	size_t n = strlen("application/x-www-form-urlencoded");
+
+	return type && strncasecmp(type, "application/x-www-form-urlencoded",
+				   n) == 0 &&
+	       (type[n] == '\0' || type[n] == ';' || type[n] == ' ');
+}
+
+/* 0, or an error response was queued (*ret says how that went). */
+static int server_read_form(struct MHD_Connection *c,
+			    struct server_request *req, struct form *form,
+			    enum MHD_Result *ret)
+{
+	char reason[160];
+	int r;
+
+	if (!server_is_form(c)) {
+		*ret = server_send_error(c, 415, "Unsupported Media Type",
+					 "Forms must be sent as application/"
+					 "x-www-form-urlencoded.");
+		return -EINVAL;
+	}
+
+	r = form_parse(req->body ? req->body : "", req->len, form, reason,
+		       sizeof(reason));
+	if (r < 0) {
+		log_info("Refused a form: %s", reason);
+		*ret = server_send_error(c, 400, "Bad Request", reason);
+		return r;
+	}
+
+	return 0;
+}
+
+static enum MHD_Result server_login_post(struct server *s,
+					 struct MHD_Connection *c,
+					 struct server_request *req)
+{
+	struct server_reply reply = { 0 };
+	char token[AUTH_TOKEN_HEX];
+	unsigned int retry = 0;
+	enum MHD_Result ret;
+	struct form form;
+	const char *pw;
+	char text[96];
+	int r;
+
+	if (server_read_form(c, req, &form, &ret) < 0)
+		return ret;
+
+	pw = form_get(&form, "password");
+	r = auth_login(s->auth, pw ? pw : "", auth_now(), token, &retry);
+	form_free(&form);
+
+	if (r == -EBUSY) {
+		snprintf(text, sizeof(text), "Too many failed logins. Try "
+			 "again in %u seconds.", retry);
+		snprintf(reply.retry_after, sizeof(reply.retry_after), "%u",
+			 retry);
+		r = page_login(text, 429, &reply.page);
+	} else if (r == -EACCES) {
+		log_warning("Failed admin login");
+		r = page_login("Wrong password.", 403, &reply.page);
+	} else if (r < 0) {
+		log_err("Failed to start a session: %s", strerror(-r));
+		return server_send_error(c, 500, "Internal Server Error",
+					 "Could not start a session.");
+	} else {
+		log_notice("Admin logged in");
+		server_set_cookie(&reply, token);
+		reply.location = PAGE_INFO;
+		r = page_error(303, "See Other", PAGE_INFO, &reply.page);
+	}
+
+	if (r < 0)
+		return MHD_NO;
+
+	return server_send(c, &reply);
+}
+
+static enum MHD_Result server_public(struct MHD_Connection *c,
+				     const char *url, bool get)
+{
+	struct server_reply reply = { 0 };
+
+	if (strcmp(url, PAGE_STYLE) == 0 && get) {
+		reply.page.status = 200;
+		reply.page.body = strdup(page_style_css);
+		reply.page.len = strlen(page_style_css);
+		reply.content_type = "text/css; charset=utf-8";
+		reply.cacheable = true;
+		if (!reply.page.body)
+			return MHD_NO;
+		return server_send(c, &reply);
+	}
+
+	if (page_login(NULL, 200, &reply.page) < 0)
+		return MHD_NO;
+
+	return server_send(c, &reply);
+}
+
+static enum MHD_Result server_logout(struct MHD_Connection *c,
+				     struct auth_session *session)
+{
+	auth_session_end(session);
+	log_notice("Admin logged out");
+	return server_redirect(c, PAGE_LOGIN, SERVER_COOKIE "=; Path=/; "
+			       "HttpOnly; SameSite=Strict; Max-Age=0");
+}
+
+static enum MHD_Result server_settings_post(struct MHD_Connection *c,
+					    const struct page_settings *page,
+					    const struct form *form,
+					    const char *csrf,
+					    struct server_reply *reply)
+{
+	unsigned int changed = 0;
+	char location[128];
+	sd_bus *bus = NULL;
+	int r;
+
+	client_bus(&bus);
+	r = page_settings_submit(bus, page, form, csrf, &changed,
+				 &reply->page);
+	if (r < 0)
+		return MHD_NO;
+
+	if (r == 0)
+		return server_send(c, reply);
+
+	/* Post/Redirect/Get: a reload does not submit again. */
+	snprintf(location, sizeof(location), "%s?saved=%u", page->path,
+		 changed);
+	reply->location = location;
+	if (page_error(303, "See Other", location, &reply->page) < 0)
+		return MHD_NO;
+
+	return server_send(c, reply);
+}
+
+static enum MHD_Result server_post(struct MHD_Connection *c, const char *url,
+				   struct server_request *req,
+				   struct auth_session *session,
+				   struct server_reply *reply)
+{
+	const struct page_settings *page = page_settings_find(url);
+	enum MHD_Result ret;
+	struct form form;
+
+	if (!page && strcmp(url, PAGE_LOGOUT) != 0)
+		return server_send_error(c, 405, "Method Not Allowed",
+					 "This page cannot take a form.");
+
+	if (server_read_form(c, req, &form, &ret) < 0)
+		return ret;
+
+	/* Nothing changes without the token of this session. */
+	if (!auth_csrf_check(session, form_get(&form, "csrf"))) {
+		form_free(&form);
+		log_warning("Refused a form without a valid CSRF token");
+		return server_send_error(c, 403, "Forbidden",
+					 "The form was not sent from this "
+					 "session; reload the page and try "
+					 "again.");
+	}
+
+	if (page)
+		ret = server_settings_post(c, page, &form, session->csrf,
+					   reply);
+	else
+		ret = server_logout(c, session);
+
+	form_free(&form);
+	return ret;
+}
+
+static enum MHD_Result server_get(struct MHD_Connection *c, const char *url,
+				  struct auth_session *session,
+				  struct server_reply *reply)
+{
+	const struct page_settings *page = page_settings_find(url);
+	const char *saved;
+	sd_bus *bus = NULL;
+	char note[64];
+	int r;
+
+	if (strcmp(url, "/") == 0 || strcmp(url, PAGE_LOGIN) == 0)
+		return server_redirect(c, PAGE_INFO, reply->cookie);
+
+	if (strcmp(url, PAGE_INFO) != 0 && !page)
+		return server_send_error(c, 404, "Not Found",
+					 "There is no such page.");
+
+	client_bus(&bus);
+
+	if (!page) {
+		r = page_info(bus, session->csrf, &reply->page);
+	} else {
+		saved = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+						    "saved");
+		if (saved)
+			snprintf(note, sizeof(note), "%s",
+				 strcmp(saved, "0") == 0 ? "No changes." :
+				 "Changes saved.");
+		r = page_settings_show(bus, page, session->csrf,
+				       saved ? note : NULL, &reply->page);
+	}
+
+	if (r < 0)
+		return MHD_NO;
+
+	return server_send(c, reply);
+}
+
+static enum MHD_Result server_route(struct server *s,
+				    struct MHD_Connection *c,
+				    const char *url, const char *method,
+				    struct server_request *req)
+{
+	bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+	bool post = strcmp(method, "POST") == 0;
+	struct server_reply reply = { 0 };
+	struct auth_session *session;
+	const char *cookie;
+
+	if (req->too_large)
+		return server_send_error(c, 413, "Payload Too Large",
+					 "The form is too large.");
+
+	if (strcmp(url, PAGE_STYLE) == 0 ||
+	    (strcmp(url, PAGE_LOGIN) == 0 && (get || post))) {
+		cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND,
+						     SERVER_COOKIE);
+		session = auth_session_find(s->auth, cookie, auth_now());
+		if (post)
+			return server_login_post(s, c, req);
+		if (!session || strcmp(url, PAGE_STYLE) == 0)
+			return server_public(c, url, get);
+		return server_redirect(c, PAGE_INFO, NULL);
+	}
+
+	cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND,
+					     SERVER_COOKIE);
+	session = auth_session_find(s->auth, cookie, auth_now());
+	if (!session) {
+		if (get)
+			return server_redirect(c, PAGE_LOGIN, NULL);
+		return server_send_error(c, 401, "Unauthorized",
+					 "Log in first.");
+	}
+
+	/* Slide the browser's expiry along with ours. */
+	server_set_cookie(&reply, cookie);
+
+	if (get)
+		return server_get(c, url, session, &reply);
+	if (post)
+		return server_post(c, url, req, session, &reply);
+
+	return server_send_error(c, 405, "Method Not Allowed",
+				 "Only GET and POST are used here.");
+}
+
+static enum MHD_Result server_body(struct server_request *req,
+				   const char *data, size_t *size)
+{
+	char *p;
+
+	/* Chunked uploads have no length up front: cut them off here. */
+	if (req->too_large || *size > SERVER_BODY_MAX - req->len) {
+		req->too_large = true;
+		return MHD_NO;
+	}
+
+	p = realloc(req->body, req->len + *size + 1);
+	if (!p)
+		return MHD_NO;
+
+	memcpy(p + req->len, data, *size);
+	req->body = p;
+	req->len += *size;
+	req->body[req->len] = '\0';
+	*size = 0;
+	return MHD_YES;
+}
+
+static enum MHD_Result server_handle(void *cls, struct MHD_Connection *c,
+				     const char *url, const char *method,
+				     const char *version,
+				     const char *upload_data,
+				     size_t *upload_size, void **con_cls)
+{
+	struct server_request *req = *con_cls;
+	const char *length;
+
+	if (req && *upload_size > 0)
+		return server_body(req, upload_data, upload_size);
+
+	if (req)
+		return server_route(cls, c, url, method, req);
+
+	req = calloc(1, sizeof(*req));
+	if (!req)
+		return MHD_NO;
+	*con_cls = req;
+
+	/* Refuse a body that is announced too large before reading it. */
+	length = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+					     "Content-Length");
+	if (length && strtoull(length, NULL, 10) > SERVER_BODY_MAX) {
+		req->too_large = true;
+		return server_send_error(c, 413, "Payload Too Large",
+					 "The form is too large.");
+	}
+
+	return MHD_YES;
+}
+
+static void server_completed(void *cls, struct MHD_Connection *c,
+			     void **con_cls,
+			     enum MHD_RequestTerminationCode toe)
+{
+	struct server_request *req = *con_cls;
+
+	if (!req)
+		return;
+
+	free(req->body);
+	free(req);
+	*con_cls = NULL;
+}
+
+static int server_address(const struct server_config *config,
+			  struct sockaddr_storage *ss, bool *ipv6,
+			  char *host, size_t host_len)
+{
+	struct sockaddr_in *in = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+
+	if (inet_pton(AF_INET, config->address, &in->sin_addr) == 1) {
+		in->sin_family = AF_INET;
+		in->sin_port = htons(config->port);
+		*ipv6 = false;
+		snprintf(host, host_len, "%s", config->address);
+		return 0;
+	}
+
+	if (inet_pton(AF_INET6, config->address, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(config->port);
+		*ipv6 = true;
+		snprintf(host, host_len, "[%s]", config->address);
+		return 0;
+	}
+
+	return -EINVAL;
+}
+
+int server_start(const struct server_config *config, struct auth *auth,
+		 struct server **out)
+{
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
+			     MHD_USE_ERROR_LOG;
+	const union MHD_DaemonInfo *info;
+	struct sockaddr_storage ss;
+	struct server *s;
+	char host[64];
+	uint16_t port;
+	bool ipv6;
+
+	if (server_address(config, &ss, &ipv6, host, sizeof(host)) < 0) {
+		log_err("Invalid listen address %s: not an IP literal",
+			config->address);
+		return -EINVAL;
+	}
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->auth = auth;
+
+	if (ipv6)
+		flags |= MHD_USE_IPv6;
+
+	/* HTTPS later: MHD_USE_TLS plus the key and certificate here. */
+	s->mhd = MHD_start_daemon(flags, config->port, NULL, NULL,
+				  server_handle, s,
+				  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+				  MHD_OPTION_CONNECTION_LIMIT, 32u,
+				  MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+				  MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+				  (size_t)(32 * 1024),
+				  MHD_OPTION_NOTIFY_COMPLETED,
+				  server_completed, s,
+				  MHD_OPTION_EXTERNAL_LOGGER, server_mhd_log,
+				  s,
+				  MHD_OPTION_END);
+	if (!s->mhd) {
+		log_err("Failed to listen on %s port %u (in use or not an "
+			"address of this host?)", config->address,
+			config->port);
+		free(s);
+		return -EADDRNOTAVAIL;
+	}
+
+	info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
+	port = info && info->port ? info->port : config->port;
+	snprintf(s->url, sizeof(s->url), "http://%s:%u/", host, port);
+
+	log_info("Serving the admin pages at %s", s->url);
+	*out = s;
+	return 0;
+}
+
+void server_stop(struct server *server)
+{
+	if (!server)
+		return;
+
+	/* Joins the HTTP thread; its bus connection is then ours to drop. */
+	MHD_stop_daemon(server->mhd);
+	client_bus_close();
+	free(server);
+}
+
+const char *server_url(const struct server *server)
+{
+	return server->url;
+}
