@@ -152,7 +152,7 @@ static int client_read_list(sd_bus_message *reply, struct client_owner *o)
 		memset(p, 0, sizeof(*p));
 		r = client_read_param(reply, p);
 		if (r != 0)
-			o->n_params++;	/* even half filled: cleared later */
+			o->n_params++;	/* half filled: freed later */
 		if (r <= 0)
 			break;
 	}

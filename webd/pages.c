@@ -402,8 +402,12 @@ static void page_input(struct html_buf *b, const struct page_field *f,
 		       const struct client_param *p, const char *value)
 {
 	html_printf(b, "<input id=\"f-%s\" name=\"%s\" maxlength=\"%d\" "
-		    "aria-describedby=\"e-%s\"", f->name, f->name,
-		    FORM_VALUE_MAX, f->name);
+		    "aria-describedby=\"e-%s%s%s\"", f->name, f->name,
+		    FORM_VALUE_MAX, f->name, p->secret ? " h-" : "",
+		    p->secret ? f->name : "");
+
+	if (strcmp(p->type, "uint") == 0)
+		html_puts(b, " inputmode=\"numeric\"");
 
 	if (p->secret) {
 		/* Never sent back: an empty field keeps the stored one. */
@@ -532,11 +536,18 @@ static const char *page_changed_value(const struct page_field *f,
 	return strcmp(value, p->value) != 0 ? value : NULL;
 }
 
-static size_t page_collect(struct page_ctx *ctx, const struct form *form,
-			   struct page_batch *batches)
+/*
+ * Sorts the changed fields by owner.  A field sent for a daemon that is
+ * not there (a page loaded before it stopped) fails the whole submit:
+ * saying "saved" would be wrong.  Returns the number of changes or
+ * -ENXIO.
+ */
+static int page_collect(struct page_ctx *ctx, const struct form *form,
+			struct page_batch *batches)
 {
 	const struct page_settings *page = ctx->page;
-	size_t i, k, total = 0;
+	size_t i, k;
+	int total = 0;
 
 	for (k = 0; k < PAGE_N_OWNERS; k++) {
 		memset(&batches[k], 0, sizeof(batches[k]));
@@ -550,7 +561,13 @@ static size_t page_collect(struct page_ctx *ctx, const struct form *form,
 		const char *value;
 
 		o = page_owner_of(ctx, page->fields[i].name, &p);
-		if (!o)
+		if (!o && form_get(form, page->fields[i].name)) {
+			if (asprintf(&ctx->field_error[i], "%s: not running",
+				     page->fields[i].owner) < 0)
+				ctx->field_error[i] = NULL;
+			total = -ENXIO;
+		}
+		if (!o || total < 0)
 			continue;
 
 		value = page_changed_value(&page->fields[i], p, form);
@@ -617,6 +634,9 @@ static int page_undo(sd_bus *bus, struct page_batch *batches, size_t upto)
 				batches[k].owner->service,
 				message ? message : strerror(-r));
 			ret = r;
+		} else {
+			log_info("Undid %zu change(s) on %s", n,
+				 batches[k].owner->service);
 		}
 
 		free(message);
@@ -647,6 +667,8 @@ static int page_apply(sd_bus *bus, struct page_ctx *ctx,
 			continue;
 		}
 
+		log_info("%s refused the change: %s", batch->owner->service,
+			 message ? message : strerror(-r));
 		page_place_error(ctx, batch->owner->label, message);
 		free(message);
 
@@ -671,14 +693,21 @@ int page_settings_submit(sd_bus *bus, const struct page_settings *page,
 {
 	struct page_batch batches[PAGE_N_OWNERS];
 	struct page_ctx ctx;
-	size_t total;
-	int r;
+	int total, r;
 
 	page_ctx_load(&ctx, bus, page);
 	ctx.csrf = csrf;
 
 	total = page_collect(&ctx, form, batches);
-	r = bus ? page_apply(bus, &ctx, batches) : 0;
+	if (total < 0) {
+		r = total;
+		ctx.top_error = strdup("Nothing was changed: a daemon that "
+				       "owns some of these settings is not "
+				       "running.");
+	} else {
+		r = bus ? page_apply(bus, &ctx, batches) : 0;
+	}
+
 	if (r == 0) {
 		*n_changed = (unsigned int)total;
 		page_ctx_clear(&ctx);

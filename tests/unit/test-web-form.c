@@ -70,8 +70,8 @@ static void test_bad(void)
 	CHECK(parse("a=x%00y", &form, reason) == -EBADMSG);
 	CHECK(parse("%zz=1", &form, reason) == -EBADMSG);
 	CHECK(parse("=1", &form, reason) == -EBADMSG);
-	CHECK(parse("a=%C3%28", &form, reason) == -EBADMSG);	/* bad UTF-8 */
-	CHECK(parse("a=%C0%AF", &form, reason) == -EBADMSG);	/* overlong */
+	CHECK(parse("a=%C3%28", &form, reason) == -EBADMSG); /* bad UTF-8 */
+	CHECK(parse("a=%C0%AF", &form, reason) == -EBADMSG); /* overlong */
 	CHECK(parse("a=%ED%A0%80", &form, reason) == -EBADMSG); /* surrogate */
 	CHECK(parse("a=1&b=2&a=3", &form, reason) == -EEXIST);
 	CHECK(strstr(reason, "a given twice") != NULL);

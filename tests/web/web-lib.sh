@@ -56,7 +56,8 @@ web_csrf() {
 # web_param SERVICE NAME: the value from Parameters1.Get.
 web_param() {
 	local part=${1#org.deskphone.}
-	busctl --system call "$1" "/org/deskphone/$part" \
+	busctl --system --json=short call "$1" "/org/deskphone/$part" \
 		org.deskphone.Parameters1 Get s "$2" |
-		sed -e 's/^s "//' -e 's/"$//'
+		/usr/bin/python3 -c 'import json, sys
+print(json.load(sys.stdin)["data"][0])'
 }
