@@ -50,9 +50,11 @@ static uint32_t test_addr(const char *s)
 }
 
 /*
- * A DHCPOFFER as dnsmasq 2.90 sends it (xid 0x3903f326, chaddr
- * 02:00:5e:10:20:30, 10.77.0.123 offered by 10.77.0.1 with a 120 s
- * lease, options in dnsmasq's order), padded by the server to 300.
+ * A DHCPOFFER from dnsmasq 2.90 (tests/net/dnsmasq.conf), captured on
+ * the phone's veth end with a packet socket during a netd run: xid
+ * 0x54637a56, chaddr 02:00:5e:10:20:30, 10.77.0.126 offered by
+ * 10.77.0.1 for 120 s.  The UDP payload is 300 bytes: the header
+ * below, zero sname and file, the cookie, these options, zero padding.
  */
 static const uint8_t test_offer_options[] = {
 	0x35, 0x01, 0x02,			/* 53 OFFER */
@@ -62,9 +64,9 @@ static const uint8_t test_offer_options[] = {
 	0x3b, 0x04, 0x00, 0x00, 0x00, 0x69,	/* 59 105 s */
 	0x01, 0x04, 0xff, 0xff, 0xff, 0x00,	/* 1 255.255.255.0 */
 	0x1c, 0x04, 0x0a, 0x4d, 0x00, 0xff,	/* 28 broadcast */
-	0x03, 0x04, 0x0a, 0x4d, 0x00, 0x01,	/* 3 10.77.0.1 */
 	0x06, 0x08, 0x0a, 0x4d, 0x00, 0x01,	/* 6 10.77.0.1 */
 		    0x0a, 0x4d, 0x00, 0x02,	/*   10.77.0.2 */
+	0x03, 0x04, 0x0a, 0x4d, 0x00, 0x01,	/* 3 10.77.0.1 */
 	0xff,					/* END */
 };
 
@@ -72,10 +74,10 @@ static size_t test_offer_bytes(uint8_t *buf, size_t size)
 {
 	static const uint8_t header[28] = {
 		0x02, 0x01, 0x06, 0x00,		/* op, htype, hlen, hops */
-		0x39, 0x03, 0xf3, 0x26,		/* xid */
+		0x54, 0x63, 0x7a, 0x56,		/* xid */
 		0x00, 0x00, 0x80, 0x00,		/* secs, flags (broadcast) */
 		0x00, 0x00, 0x00, 0x00,		/* ciaddr */
-		0x0a, 0x4d, 0x00, 0x7b,		/* yiaddr 10.77.0.123 */
+		0x0a, 0x4d, 0x00, 0x7e,		/* yiaddr 10.77.0.126 */
 		0x0a, 0x4d, 0x00, 0x01,		/* siaddr */
 		0x00, 0x00, 0x00, 0x00,		/* giaddr */
 	};
@@ -102,9 +104,9 @@ static void test_parse_known_offer(void)
 	CHECK_EQ(dhcp_message_parse(&m, buf, len), 0);
 	CHECK_EQ(m.op, DHCP_OP_BOOTREPLY);
 	CHECK_EQ(m.type, DHCP_OFFER);
-	CHECK_EQ(m.xid, 0x3903f326);
+	CHECK_EQ(m.xid, 0x54637a56);
 	CHECK_EQ(m.flags, DHCP_FLAG_BROADCAST);
-	CHECK_EQ(m.yiaddr.s_addr, test_addr("10.77.0.123"));
+	CHECK_EQ(m.yiaddr.s_addr, test_addr("10.77.0.126"));
 	CHECK(m.has_server_id);
 	CHECK_EQ(m.server_id.s_addr, test_addr("10.77.0.1"));
 	CHECK(m.has_lease_time);
@@ -119,8 +121,8 @@ static void test_parse_known_offer(void)
 	CHECK_EQ(m.dns[0].s_addr, test_addr("10.77.0.1"));
 	CHECK_EQ(m.dns[1].s_addr, test_addr("10.77.0.2"));
 	CHECK_EQ(m.n_bad_options, 0);
-	CHECK(dhcp_message_is_reply_to(&m, 0x3903f326, test_mac));
-	CHECK(!dhcp_message_is_reply_to(&m, 0x3903f327, test_mac));
+	CHECK(dhcp_message_is_reply_to(&m, 0x54637a56, test_mac));
+	CHECK(!dhcp_message_is_reply_to(&m, 0x54637a57, test_mac));
 }
 
 /* Replaces the option area of the known OFFER with @opts. */
@@ -365,7 +367,7 @@ static void fake_init(struct fake *f)
 	memset(f, 0, sizeof(*f));
 	f->now = 1000 * DHCP_USEC_PER_SEC;
 	f->timer = DHCP_TIME_INFINITY;
-	f->random_value = 0x3903f326;
+	f->random_value = 0x54637a56;
 
 	if (dhcp_client_new(&f->client, test_mac, &fake_ops, f) < 0)
 		abort();
@@ -457,7 +459,7 @@ static void test_client_discover_bytes(void)
 	CHECK_EQ(h->op, 1);
 	CHECK_EQ(h->htype, 1);
 	CHECK_EQ(h->hlen, 6);
-	CHECK_EQ(ntohl(h->xid), 0x3903f326);
+	CHECK_EQ(ntohl(h->xid), 0x54637a56);
 	CHECK_EQ(ntohs(h->flags), 0x8000);
 	CHECK_EQ(h->ciaddr, 0);
 	CHECK(memcmp(h->chaddr, test_mac, 6) == 0);
@@ -496,20 +498,20 @@ static void test_client_bind(void)
 	dhcp_client_start(f.client);
 	f.now += 200000;
 
-	len = test_reply(buf, DHCP_OFFER, 0x3903f326, "10.77.0.1");
+	len = test_reply(buf, DHCP_OFFER, 0x54637a56, "10.77.0.1");
 	CHECK_EQ(dhcp_client_receive(f.client, buf, len), 0);
 	CHECK_EQ(dhcp_client_state(f.client), DHCP_CLIENT_REQUESTING);
 	CHECK_EQ(f.n_sent, 2);
 	CHECK(dhcp_client_lease(f.client) == NULL);
 
 	h = fake_last(&f, &len);
-	CHECK_EQ(ntohl(h->xid), 0x3903f326);
+	CHECK_EQ(ntohl(h->xid), 0x54637a56);
 	CHECK_EQ(h->ciaddr, 0);
 	CHECK_EQ(((const uint8_t *)h)[242], DHCP_REQUEST);
 	t = fake_option(&f, DHCP_OPTION_REQUESTED_IP);
 	CHECK_EQ(t.len, 4);
 	memcpy(&v, t.data, 4);
-	CHECK_EQ(v, test_addr("10.77.0.123"));
+	CHECK_EQ(v, test_addr("10.77.0.126"));
 	t = fake_option(&f, DHCP_OPTION_SERVER_ID);
 	CHECK_EQ(t.len, 4);
 	memcpy(&v, t.data, 4);
@@ -521,12 +523,12 @@ static void test_client_bind(void)
 	CHECK_EQ(dhcp_client_receive(f.client, buf, len), -ENOMSG);
 
 	/* An ACK from a server we did not choose is ignored. */
-	len = test_reply(buf, DHCP_ACK, 0x3903f326, "10.77.0.9");
+	len = test_reply(buf, DHCP_ACK, 0x54637a56, "10.77.0.9");
 	CHECK_EQ(dhcp_client_receive(f.client, buf, len), -ENOMSG);
 	CHECK_EQ(dhcp_client_state(f.client), DHCP_CLIENT_REQUESTING);
 
 	f.now += 100000;
-	len = test_reply(buf, DHCP_ACK, 0x3903f326, "10.77.0.1");
+	len = test_reply(buf, DHCP_ACK, 0x54637a56, "10.77.0.1");
 	CHECK_EQ(dhcp_client_receive(f.client, buf, len), 0);
 	CHECK_EQ(dhcp_client_state(f.client), DHCP_CLIENT_BOUND);
 	CHECK_EQ(f.n_bound, 1);
@@ -537,7 +539,7 @@ static void test_client_bind(void)
 	if (!l)
 		return;
 
-	CHECK_EQ(l->address.s_addr, test_addr("10.77.0.123"));
+	CHECK_EQ(l->address.s_addr, test_addr("10.77.0.126"));
 	CHECK_EQ(l->netmask.s_addr, test_addr("255.255.255.0"));
 	CHECK_EQ(l->prefix_len, 24);
 	CHECK_EQ(l->n_routers, 1);
@@ -577,33 +579,33 @@ static void test_client_wrong_replies(void)
 	fake_init(&f);
 	dhcp_client_start(f.client);
 
-	len = test_reply(buf, DHCP_OFFER, 0x3903f327, "10.77.0.1");
+	len = test_reply(buf, DHCP_OFFER, 0x54637a57, "10.77.0.1");
 	CHECK_EQ(dhcp_client_receive(f.client, buf, len), -ENOMSG);
 
-	len = test_reply(buf, DHCP_OFFER, 0x3903f326, "10.77.0.1");
+	len = test_reply(buf, DHCP_OFFER, 0x54637a56, "10.77.0.1");
 	buf[0] = DHCP_OP_BOOTREQUEST;
 	CHECK_EQ(dhcp_client_receive(f.client, buf, len), -ENOMSG);
 
-	len = test_reply(buf, DHCP_OFFER, 0x3903f326, "10.77.0.1");
+	len = test_reply(buf, DHCP_OFFER, 0x54637a56, "10.77.0.1");
 	buf[1] = 6;				/* IEEE 802 */
 	CHECK_EQ(dhcp_client_receive(f.client, buf, len), -ENOMSG);
 
-	len = test_reply(buf, DHCP_OFFER, 0x3903f326, "10.77.0.1");
+	len = test_reply(buf, DHCP_OFFER, 0x54637a56, "10.77.0.1");
 	buf[33] ^= 0xff;			/* chaddr */
 	CHECK_EQ(dhcp_client_receive(f.client, buf, len), -ENOMSG);
 
-	len = test_reply(buf, DHCP_OFFER, 0x3903f326, "10.77.0.1");
+	len = test_reply(buf, DHCP_OFFER, 0x54637a56, "10.77.0.1");
 	buf[237] = 0;				/* cookie */
 	CHECK_EQ(dhcp_client_receive(f.client, buf, len), -EBADMSG);
 
-	len = test_reply(buf, DHCP_OFFER, 0x3903f326, "10.77.0.1");
+	len = test_reply(buf, DHCP_OFFER, 0x54637a56, "10.77.0.1");
 	CHECK_EQ(dhcp_client_receive(f.client, buf, 200), -EBADMSG);
 
-	len = test_reply(buf, DHCP_ACK, 0x3903f326, "10.77.0.1");
+	len = test_reply(buf, DHCP_ACK, 0x54637a56, "10.77.0.1");
 	CHECK_EQ(dhcp_client_receive(f.client, buf, len), -ENOMSG);
 
 	/* An OFFER with no address in it. */
-	len = test_reply(buf, DHCP_OFFER, 0x3903f326, "10.77.0.1");
+	len = test_reply(buf, DHCP_OFFER, 0x54637a56, "10.77.0.1");
 	memset(buf + 16, 0, 4);
 	CHECK_EQ(dhcp_client_receive(f.client, buf, len), -EBADMSG);
 
@@ -622,10 +624,10 @@ static void test_client_ack_checks(void)
 
 	fake_init(&f);
 	dhcp_client_start(f.client);
-	len = test_reply(buf, DHCP_OFFER, 0x3903f326, "10.77.0.1");
+	len = test_reply(buf, DHCP_OFFER, 0x54637a56, "10.77.0.1");
 	dhcp_client_receive(f.client, buf, len);
 
-	len = test_reply(buf, DHCP_ACK, 0x3903f326, "10.77.0.1");
+	len = test_reply(buf, DHCP_ACK, 0x54637a56, "10.77.0.1");
 	buf[249] = DHCP_OPTION_PAD;		/* lease time becomes ... */
 	buf[250] = DHCP_OPTION_PAD;		/* ... PADs and a bogus  */
 	buf[251] = 200;				/* option 200, length 0  */
@@ -635,7 +637,7 @@ static void test_client_ack_checks(void)
 	CHECK_EQ(dhcp_client_receive(f.client, buf, len), -EBADMSG);
 	CHECK_EQ(dhcp_client_state(f.client), DHCP_CLIENT_REQUESTING);
 
-	len = test_reply(buf, DHCP_ACK, 0x3903f326, "10.77.0.1");
+	len = test_reply(buf, DHCP_ACK, 0x54637a56, "10.77.0.1");
 	buf[268] = 0;				/* mask length 0 */
 	memset(buf + 269, DHCP_OPTION_PAD, 4);
 	CHECK_EQ(dhcp_client_receive(f.client, buf, len), 0);
@@ -764,7 +766,7 @@ static void test_client_request_timeout(void)
 
 	fake_init(&f);
 	dhcp_client_start(f.client);
-	len = test_reply(buf, DHCP_OFFER, 0x3903f326, "10.77.0.1");
+	len = test_reply(buf, DHCP_OFFER, 0x54637a56, "10.77.0.1");
 	dhcp_client_receive(f.client, buf, len);
 
 	for (i = 0; i < 3; i++) {
