@@ -182,4 +182,10 @@ dp_log "page with a stuck sipd: $took ms"
 web_expect 200 -b "$WORK/jar" $EXT1
 grep -q "not running" "$WORK/body" && dp_fail "sipd still not running after SIGCONT"
 
+# a clean exit (under --enable-sanitizers this also checks for leaks)
+pid=$(dp_pid webd)
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+[ $rc = 0 ] || dp_fail "webd exited with $rc on SIGTERM"
 echo "PASS: webd-settings"
