@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -242,7 +243,11 @@ static int sipd_open_nua(struct sipd *d)
 {
 	char url[80];
 
-	snprintf(url, sizeof(url), "sip:%s:%u;transport=udp,tcp",
+	/*
+	 * A plain sip: URL binds UDP and TCP.  "transport=udp,tcp" made
+	 * tport_tbind() crash now and then in this sofia version.
+	 */
+	snprintf(url, sizeof(url), "sip:%s:%u",
 		 d->bind_addr, d->port);
 
 	d->nua = nua_create(d->root, sipd_nua_cb, d,
@@ -385,9 +390,17 @@ int main(int argc, char **argv)
 {
 	struct sipd_options o = { .bind_addr = "0.0.0.0", .log_level = -1 };
 	struct sipd d = { .signal_fd = -1 };
+	sigset_t mask;
 	int r;
 
 	log_open("sipd");
+
+	/* SIGTERM during start-up waits in the signalfd, not kills us */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+
 	if (sipd_parse_options(argc, argv, &o) < 0)
 		return EXIT_FAILURE;
 
