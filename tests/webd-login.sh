@@ -55,6 +55,10 @@ web_expect 403 --data "password=" /login
 web_expect 403 --data "" /login
 web_expect 400 --data "password=%zz" /login
 
+# a login form posted from another site is refused before it is tried
+web_expect 403 -H "Origin: http://evil.example" --data "password=x" /login
+web_expect 403 -H "Origin: null" --data "password=x" /login
+
 # --- the right one: a session cookie with the right attributes
 web_login "$PW" "$WORK/jar"
 cookie=$(web_header Set-Cookie)
@@ -79,6 +83,9 @@ web_expect 403 -b "$WORK/jar" \
 web_expect 403 -b "$WORK/jar" --data "Display_Name_1_=Mallory&csrf=${CSRF^^}" $EXT1
 web_expect 403 -b "$WORK/jar" --data "csrf=0&logout" /logout
 
+web_expect 403 -b "$WORK/jar" -H "Origin: http://evil.example" \
+	--data "Display_Name_1_=Mallory&csrf=$CSRF" $EXT1
+
 # a token from another session is no good either
 web_login "$PW" "$WORK/jar2"
 CSRF2=$(web_csrf "$WORK/jar2" $EXT1)
@@ -99,7 +106,8 @@ web_expect 413 -b "$WORK/jar" --data-binary "@$WORK/big" $EXT1
 	dp_fail "a bad POST changed Display_Name_1_"
 
 # and with the token it works (so the refusals above were the token's)
-web_expect 303 -b "$WORK/jar" --data "Display_Name_1_=Alice&csrf=$CSRF" $EXT1
+web_expect 303 -b "$WORK/jar" -H "Origin: $WEB_BASE" \
+	--data "Display_Name_1_=Alice&csrf=$CSRF" $EXT1
 [ "$(web_param org.deskphone.Sip Display_Name_1_)" = Alice ] ||
 	dp_fail "Display_Name_1_ not set with a valid token"
 

@@ -129,6 +129,7 @@ static enum MHD_Result server_redirect(struct MHD_Connection *c,
 	return server_send(c, &reply);
 }
 
+/* With HTTPS this gains "Secure". */
 static void server_set_cookie(struct server_reply *reply, const char *token)
 {
 	snprintf(reply->cookie, sizeof(reply->cookie),
@@ -355,6 +356,27 @@ static enum MHD_Result server_get(struct MHD_Connection *c, const char *url,
 	return server_send(c, reply);
 }
 
+/*
+ * Browsers name the page a form came from in Origin.  A form posted
+ * from another site is refused before it is looked at: the CSRF token
+ * already stops it from changing anything, but this also keeps other
+ * sites from spending the admin's login attempts.  Clients that send no
+ * Origin (curl, old browsers) still need the token.
+ */
+static bool server_origin_ok(struct MHD_Connection *c)
+{
+	const char *origin, *host;
+	size_t n = strlen("http://");
+
+	origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+	if (!origin)
+		return true;
+
+	host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
+	return host && strncasecmp(origin, "http://", n) == 0 &&
+	       strcasecmp(origin + n, host) == 0;
+}
+
 static enum MHD_Result server_route(struct server *s,
 				    struct MHD_Connection *c,
 				    const char *url, const char *method,
@@ -369,6 +391,15 @@ static enum MHD_Result server_route(struct server *s,
 	if (req->too_large)
 		return server_send_error(c, 413, "Payload Too Large",
 					 "The form is too large.");
+
+	if (post && !server_origin_ok(c)) {
+		log_warning("Refused a form posted from %s",
+			    MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+							"Origin"));
+		return server_send_error(c, 403, "Forbidden",
+					 "Forms from other sites are not "
+					 "accepted.");
+	}
 
 	if (strcmp(url, PAGE_STYLE) == 0 ||
 	    (strcmp(url, PAGE_LOGIN) == 0 && (get || post))) {
