@@ -259,8 +259,12 @@ static int netd_dhcp_on_packet(sd_event_source *s, int fd, uint32_t revents,
 		return 0;
 	}
 
-	/* Our own DISCOVERs come back as PACKET_OUTGOING on this socket. */
-	if (ll.sll_pkttype == PACKET_OUTGOING)
+	/*
+	 * Our own DISCOVERs come back as PACKET_OUTGOING; frames for other
+	 * stations show up as PACKET_OTHERHOST when the link is promiscuous.
+	 */
+	if (ll.sll_pkttype == PACKET_OUTGOING ||
+	    ll.sll_pkttype == PACKET_OTHERHOST)
 		return 0;
 
 	if ((size_t)n > sizeof(frame)) {

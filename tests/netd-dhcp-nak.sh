@@ -32,7 +32,8 @@ diff -u "$WORK/seq.want" "$WORK/seq.out" ||
 read -r t1 x1 < <(awk 'NR == 2 { print $1, $3 }' "$WORK/fake.log")
 read -r t2 x2 < <(awk 'NR == 3 { print $1, $3 }' "$WORK/fake.log")
 [ "$x1" = "$x2" ] || dp_fail "retransmission changed the xid"
-awk -v a="$t1" -v b="$t2" 'BEGIN { d = b - a; exit !(d >= 0.37 && d <= 0.75) }' ||
+awk -v a="$t1" -v b="$t2" \
+	'BEGIN { d = b - a; exit !(d >= 0.37 && d <= 0.75) }' ||
 	dp_fail "retransmission after $t1 -> $t2, expected 0.5 s +/- 0.125"
 # After the NAK, a new transaction.
 x4=$(awk 'NR == 5 { print $3 }' "$WORK/fake.log")
@@ -53,7 +54,8 @@ grep -q "not a reply to us" "$WORK/netd.log" ||
 	dp_fail "the foreign-xid OFFER was not dropped"
 grep -q "DHCP NAK" "$WORK/netd.log" || dp_fail "NAK not seen"
 # State went requesting -> init after the NAK, on the bus too.
-tr -d '\n' < "$WORK/monitor.log" | grep -q "'requesting'.*'init'.*'selecting'.*'requesting'.*'bound'" ||
+states="'requesting'.*'init'.*'selecting'.*'requesting'.*'bound'"
+tr -d '\n' < "$WORK/monitor.log" | grep -q "$states" ||
 	dp_fail "State changes not signalled: $(grep State "$WORK/monitor.log")"
 
 dp_log "retransmission, malformed/foreign OFFERs, NAK -> INIT: ok"

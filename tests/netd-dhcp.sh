@@ -30,7 +30,8 @@ case "$addr" in
 esac
 [ "$(netd_prop Netmask)" = 255.255.255.0 ] ||
 	dp_fail "Netmask is '$(netd_prop Netmask)'"
-[ "$(netd_prop Router)" = 10.77.0.1 ] || dp_fail "Router is '$(netd_prop Router)'"
+[ "$(netd_prop Router)" = 10.77.0.1 ] ||
+	dp_fail "Router is '$(netd_prop Router)'"
 [ "$(netd_prop DnsServers)" = '2 "10.77.0.1" "10.77.0.2"' ] ||
 	dp_fail "DnsServers is '$(netd_prop DnsServers)'"
 [ "$(netd_prop LeaseTime)" = 120 ] ||
@@ -42,7 +43,8 @@ esac
 mac=$(ip -n "$NS_PHONE" -o link show "$VETH_PHONE" |
 	sed -n 's|.*link/ether \([0-9a-f:]*\) .*|\1|p')
 grep -q " $mac $addr " "$WORK/dnsmasq.leases" ||
-	dp_fail "dnsmasq has no lease of $addr for $mac: $(cat "$WORK/dnsmasq.leases")"
+	dp_fail "dnsmasq has no lease of $addr for $mac:" \
+		"$(cat "$WORK/dnsmasq.leases")"
 
 # The lease is on the interface, with the default route.
 ip -n "$NS_PHONE" -4 -o addr show dev "$VETH_PHONE" > "$WORK/addr.out"

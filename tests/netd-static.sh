@@ -23,7 +23,8 @@ phone_default_route() {
 
 wait_addrs() {
 	dp_wait_for 5 test "$(phone_addrs)" = "$1" ||
-		dp_fail "addresses on $VETH_PHONE: '$(phone_addrs)', expected '$1'"
+		dp_fail "addresses on $VETH_PHONE: '$(phone_addrs)'," \
+			"expected '$1'"
 }
 
 netns_up
@@ -55,9 +56,11 @@ netns_start_netd --interface "$VETH_PHONE"
 netd_wait_prop 5 static State
 [ "$(netd_prop Mode)" = static ] || dp_fail "Mode is $(netd_prop Mode)"
 wait_addrs "10.77.1.20/24 "
-phone_default_route | grep -q "^default via 10.77.1.1 dev $VETH_PHONE proto static src 10.77.1.20" ||
+want="default via 10.77.1.1 dev $VETH_PHONE proto static src 10.77.1.20"
+phone_default_route | grep -q "^$want" ||
 	dp_fail "default route: '$(phone_default_route)'"
-[ "$(netd_prop Address)" = 10.77.1.20 ] || dp_fail "Address $(netd_prop Address)"
+[ "$(netd_prop Address)" = 10.77.1.20 ] ||
+	dp_fail "Address $(netd_prop Address)"
 [ "$(netd_prop Netmask)" = 255.255.255.0 ] || dp_fail "Netmask wrong"
 [ "$(netd_prop Router)" = 10.77.1.1 ] || dp_fail "Router wrong"
 [ "$(netd_prop DnsServers)" = '2 "10.77.1.53" "10.77.1.54"' ] ||
@@ -97,7 +100,8 @@ busctl --system call org.deskphone.Net /org/deskphone/Net \
 	org.deskphone.Parameters1 SetMany "a{ss}" 3 Static_IP 10.77.1.30 \
 	NetMask 255.255.0.0 Gateway 10.77.1.2 || dp_fail "SetMany refused"
 wait_addrs "10.77.1.30/16 "
-dp_wait_for 5 sh -c "ip -n $NS_PHONE -4 route show default | grep -q 'via 10.77.1.2 '" ||
+dp_wait_for 5 sh -c \
+	"ip -n $NS_PHONE -4 route show default | grep -q 'via 10.77.1.2 '" ||
 	dp_fail "default route not moved: '$(phone_default_route)'"
 [ "$(netd_prop Netmask)" = 255.255.0.0 ] || dp_fail "Netmask not updated"
 netns_reachable 10.77.1.30 || dp_fail "10.77.1.30 not reachable"
