@@ -139,12 +139,21 @@ static int audiod_bus_start_stream(sd_bus_message *m, void *userdata,
 		return sd_bus_error_setf(error, BUS_ERROR_BUSY,
 					 "Stream %u is running", d->active->id);
 
+	if (pt != RTP_PT_PCMU && pt != RTP_PT_PCMA)
+		return sd_bus_error_setf(error, BUS_ERROR_INVALID_ARGS,
+					 "Payload type %u is neither 0 (PCMU) "
+					 "nor 8 (PCMA)", pt);
+
+	if (port == 0)
+		return sd_bus_error_set(error, BUS_ERROR_INVALID_ARGS,
+					"Remote port 0");
+
 	r = stream_start(*s, remote, port, pt);
 	if (r < 0)
 		return sd_bus_error_setf(error, BUS_ERROR_INVALID_ARGS,
-					 "Bad remote %s port %u or payload "
-					 "type %u (0 PCMU or 8 PCMA)", remote,
-					 port, pt);
+					 "Remote '%s' is not a numeric IP "
+					 "address of the local one's family",
+					 remote);
 
 	if (d->active != *s) {
 		d->packets_sent = 0;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <systemd/sd-daemon.h>
 
 #include "audiod.h"
@@ -123,6 +124,16 @@ static int audiod_load_params(struct audiod *d, const char *option)
 	return 0;
 }
 
+static int audiod_on_signal(sd_event_source *s,
+			    const struct signalfd_siginfo *si, void *userdata)
+{
+	struct audiod *d = userdata;
+
+	log_info("Received %s from PID %u, stopping",
+		 strsignal((int)si->ssi_signo), si->ssi_pid);
+	return sd_event_exit(d->event, 0);
+}
+
 static int audiod_setup_signals(struct audiod *d)
 {
 	sigset_t mask;
@@ -133,10 +144,11 @@ static int audiod_setup_signals(struct audiod *d)
 	sigaddset(&mask, SIGINT);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 
-	/* A NULL handler makes sd-event exit the loop on the signal. */
-	r = sd_event_add_signal(d->event, NULL, SIGTERM, NULL, NULL);
+	r = sd_event_add_signal(d->event, NULL, SIGTERM, audiod_on_signal,
+				d);
 	if (r >= 0)
-		r = sd_event_add_signal(d->event, NULL, SIGINT, NULL, NULL);
+		r = sd_event_add_signal(d->event, NULL, SIGINT,
+					audiod_on_signal, d);
 
 	/* A peer that vanished must not kill us with SIGPIPE. */
 	signal(SIGPIPE, SIG_IGN);
