@@ -91,25 +91,11 @@ static char *client_problem(const sd_bus_error *error, int r)
 	return s;
 }
 
-static int client_call(sd_bus *bus, const char *service, const char *path,
-		       const char *interface, const char *member,
-		       sd_bus_message *args, sd_bus_message **reply,
-		       sd_bus_error *error)
+/* Sends a built call and waits, at most CLIENT_TIMEOUT_USEC. */
+static int client_call(sd_bus *bus, sd_bus_message *m,
+		       sd_bus_message **reply, sd_bus_error *error)
 {
-	sd_bus_message *m = args;
-	int r = 0;
-
-	if (!m)
-		r = sd_bus_message_new_method_call(bus, &m, service, path,
-						   interface, member);
-	if (r < 0)
-		return r;
-
-	r = sd_bus_call(bus, m, CLIENT_TIMEOUT_USEC, error, reply);
-	if (!args)
-		sd_bus_message_unref(m);
-
-	return r;
+	return sd_bus_call(bus, m, CLIENT_TIMEOUT_USEC, error, reply);
 }
 
 static int client_read_param(sd_bus_message *reply, struct client_param *p)
@@ -166,14 +152,18 @@ static int client_read_list(sd_bus_message *reply, struct client_owner *o)
 int client_list(sd_bus *bus, struct client_owner *owner)
 {
 	sd_bus_error error = SD_BUS_ERROR_NULL;
-	sd_bus_message *reply = NULL;
+	sd_bus_message *reply = NULL, *m = NULL;
 	int r;
 
 	client_owner_clear(owner);
 
-	r = client_call(bus, owner->service, owner->path,
-			BUS_PARAMETERS_INTERFACE, "List", NULL, &reply,
-			&error);
+	r = sd_bus_message_new_method_call(bus, &m, owner->service,
+					   owner->path,
+					   BUS_PARAMETERS_INTERFACE, "List");
+	if (r >= 0)
+		r = client_call(bus, m, &reply, &error);
+	sd_bus_message_unref(m);
+
 	if (r >= 0) {
 		r = client_read_list(reply, owner);
 		if (r < 0) {
@@ -254,8 +244,7 @@ int client_set_many(sd_bus *bus, const struct client_owner *owner,
 		return r;
 	}
 
-	r = client_call(bus, owner->service, owner->path, NULL, NULL, m,
-			NULL, &error);
+	r = client_call(bus, m, NULL, &error);
 	sd_bus_message_unref(m);
 
 	if (r >= 0)
@@ -389,8 +378,7 @@ int client_get_all(sd_bus *bus, const char *service, const char *path,
 	if (r >= 0)
 		r = sd_bus_message_append(m, "s", interface);
 	if (r >= 0)
-		r = client_call(bus, service, path, NULL, NULL, m, &reply,
-				&error);
+		r = client_call(bus, m, &reply, &error);
 	sd_bus_message_unref(m);
 
 	if (r >= 0) {

@@ -221,12 +221,13 @@ static enum MHD_Result server_login_post(struct server *s,
 	return server_send(c, &reply);
 }
 
+/* The login form and the style sheet. */
 static enum MHD_Result server_public(struct MHD_Connection *c,
-				     const char *url, bool get)
+				     const char *url)
 {
 	struct server_reply reply = { 0 };
 
-	if (strcmp(url, PAGE_STYLE) == 0 && get) {
+	if (strcmp(url, PAGE_STYLE) == 0) {
 		reply.page.status = 200;
 		reply.page.body = strdup(page_style_css);
 		reply.page.len = strlen(page_style_css);
@@ -401,21 +402,20 @@ static enum MHD_Result server_route(struct server *s,
 					 "accepted.");
 	}
 
-	if (strcmp(url, PAGE_STYLE) == 0 ||
-	    (strcmp(url, PAGE_LOGIN) == 0 && (get || post))) {
-		cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND,
-						     SERVER_COOKIE);
-		session = auth_session_find(s->auth, cookie, auth_now());
-		if (post)
-			return server_login_post(s, c, req);
-		if (!session || strcmp(url, PAGE_STYLE) == 0)
-			return server_public(c, url, get);
-		return server_redirect(c, PAGE_INFO, NULL);
-	}
-
 	cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND,
 					     SERVER_COOKIE);
 	session = auth_session_find(s->auth, cookie, auth_now());
+
+	/* The only pages served without a session. */
+	if (strcmp(url, PAGE_STYLE) == 0 && get)
+		return server_public(c, url);
+
+	if (strcmp(url, PAGE_LOGIN) == 0 && post)
+		return server_login_post(s, c, req);
+
+	if (strcmp(url, PAGE_LOGIN) == 0 && get && !session)
+		return server_public(c, url);
+
 	if (!session) {
 		if (get)
 			return server_redirect(c, PAGE_LOGIN, NULL);
