@@ -97,9 +97,9 @@ esac
 e2e_bs_wait_event bob CALL_RINGING 1 5 || dp_fail "bob got no 180 Ringing"
 
 ring_from=$(e2e_size "$WORK/speaker.raw")
-sleep 1.5
+sleep 1.2
 ring_to=$(e2e_size "$WORK/speaker.raw")
-e2e_check_paced "$ring_from" "$ring_to" 1.5 ringing
+e2e_check_paced "$ring_from" "$ring_to" 1.2 ringing
 e2e_tail_raw "$WORK/speaker.raw" 1 "$WORK/ring.raw"
 e2e_expect_ring "$WORK/ring.raw" ||
 	dp_fail "no ring tone on the speaker while ringing"
