@@ -13,6 +13,7 @@
 
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/su_log.h>
+#include <stdarg.h>
 #include <systemd/sd-daemon.h>
 
 #include "bus.h"
@@ -113,6 +114,38 @@ static int sipd_parse_options(int argc, char **argv, struct sipd_options *o)
 	}
 
 	return 0;
+}
+
+/*
+ * sofia writes its own messages (and with TPORT_LOG=1 every SIP message)
+ * to stderr in pieces; collect whole lines and give them our priority
+ * prefix.  Its logger is not told the level, so all go out as info.
+ */
+static void sipd_sofia_logger(void *stream, const char *fmt, va_list ap)
+{
+	static char line[2048];
+	static size_t len;
+	char chunk[1024], *p, *nl;
+	int n;
+
+	n = vsnprintf(chunk, sizeof(chunk), fmt, ap);
+	if (n < 0)
+		return;
+
+	for (p = chunk; *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (!nl) {
+			n = snprintf(line + len, sizeof(line) - len, "%s", p);
+			len = n < 0 ? len : len + (size_t)n;
+			if (len >= sizeof(line))
+				len = sizeof(line) - 1;
+			return;
+		}
+
+		*nl = '\0';
+		log_info("sofia: %.*s%s", (int)len, line, p);
+		len = 0;
+	}
 }
 
 static void sipd_nua_cb(nua_event_t event, int status, const char *phrase,
@@ -407,6 +440,7 @@ int main(int argc, char **argv)
 	if (o.log_level >= 0)
 		log_set_max_level(o.log_level);
 
+	su_log_redirect(NULL, sipd_sofia_logger, NULL);
 	srandom((unsigned int)(time(NULL) ^ getpid()));
 	if (su_init() < 0) {
 		log_err("Failed to initialise sofia-sip");

@@ -289,9 +289,9 @@ dp_wait_for 5 audiod_has "OpenStream 127.0.0.1 -> 1 40000" ||
 sip_call Answer || dp_fail "Answer() failed"
 expect_call 10 active
 [ "$(call_prop CallCodec)" = PCMU ] || dp_fail "codec $(call_prop CallCodec)"
-sipd_sent_since "$from" | grep -q '^ *m=audio 40000 RTP/AVP 0 101' ||
+sipd_sent_since "$from" | grep -q 'sofia: *m=audio 40000 RTP/AVP 0 101' ||
 	dp_fail "the 200 does not offer audiod's port 40000 with PCMU"
-sipd_sent_since "$from" | grep -q '^ *c=IN IP4 127.0.0.1' ||
+sipd_sent_since "$from" | grep -q 'sofia: *c=IN IP4 127.0.0.1' ||
 	dp_fail "the 200 has no c= line with the bind address"
 dp_wait_for 5 audiod_has "StartStream 1 127.0.0.1 26100 0" ||
 	dp_fail "no StartStream to sipp's media port"
@@ -314,7 +314,7 @@ expect_call 10 ringing
 sip_call Answer || dp_fail "Answer() failed"
 expect_call 10 active
 [ "$(call_prop CallCodec)" = PCMA ] || dp_fail "codec $(call_prop CallCodec)"
-sipd_sent_since "$from" | grep -q '^ *m=audio 40002 RTP/AVP 8 101' ||
+sipd_sent_since "$from" | grep -q 'sofia: *m=audio 40002 RTP/AVP 8 101' ||
 	dp_fail "the 200 does not answer PCMA on port 40002"
 dp_wait_for 5 audiod_has "StartStream 2 127.0.0.1 26200 8" ||
 	dp_fail "no StartStream with PCMA"
@@ -344,7 +344,7 @@ out=$(busctl --system call "${SIP[@]}" org.deskphone.Sip1 Dial s \
 sip_call Dial s "sip:1001@phone.test" || dp_fail "Dial() failed"
 [ "$(call_prop CallDirection)" = outgoing ] || dp_fail "direction"
 expect_call 10 active
-sipd_sent_since "$from" | grep -q '^ *m=audio 40004 RTP/AVP 0 8 101' ||
+sipd_sent_since "$from" | grep -q 'sofia: *m=audio 40004 RTP/AVP 0 8 101' ||
 	dp_fail "the INVITE does not offer audiod's port 40004"
 dp_wait_for 5 audiod_has "StartStream 3 127.0.0.1 26500 0" ||
 	dp_fail "no StartStream to the UAS"
@@ -367,7 +367,7 @@ run_uac in3 25005 26600 500
 expect_call 10 ringing
 sip_call Answer || dp_fail "Answer() failed"
 expect_call 10 active
-sipd_sent_since "$from" | grep -q '^ *a=inactive' ||
+sipd_sent_since "$from" | grep -q 'sofia: *a=inactive' ||
 	dp_fail "without audiod the answer is not inactive"
 wait_uac in3 || dp_fail "sipp's call without audiod failed"
 expect_call 10 idle

@@ -60,7 +60,7 @@ reg_reason() {
 
 # REGISTER requests sipd sent so far (all of them, the log is appended)
 registers() {
-	grep -c '^ *REGISTER sip:' "$WORK/sipd.log"
+	grep -c 'sofia: *REGISTER sip:' "$WORK/sipd.log"
 }
 
 params() {
@@ -173,7 +173,7 @@ params SetMany 'a{ss}' 2 User_ID_1_ 1001 SIP_Transport_1_ FOO 2> /dev/null &&
 dp_log "settings survive a restart; SIGTERM un-registers"
 grep -q '^Proxy_1_' "$WORK/state/sipd.conf" ||
 	dp_fail "sipd.conf does not hold Proxy_1_"
-n0=$(grep -c '^ *Expires: 0' "$WORK/sipd.log")
+n0=$(grep -c 'sofia: *Expires: 0' "$WORK/sipd.log")
 t0=$(date +%s%N)
 dp_stop sipd
 t1=$(date +%s%N)
@@ -184,7 +184,7 @@ grep -q 'Un-registered: 200' "$WORK/sipd.log" ||
 	dp_fail "no un-REGISTER on SIGTERM"
 [ "$(kam_contacts)" = 0 ] || dp_fail "binding left at kamailio after stop"
 grep -q '^<6>sipd: Stopped' "$WORK/sipd.log" || dp_fail "no clean exit"
-[ "$(grep -c '^ *Expires: 0' "$WORK/sipd.log")" -gt "$n0" ] ||
+[ "$(grep -c 'sofia: *Expires: 0' "$WORK/sipd.log")" -gt "$n0" ] ||
 	dp_fail "the un-REGISTER did not carry Expires: 0"
 
 mv "$WORK/sipd.log" "$WORK/sipd-first.log"
