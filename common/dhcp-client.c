@@ -9,6 +9,11 @@
 
 /* REQUEST transmissions before giving up on an offer (back to INIT). */
 #define DHCP_REQUEST_TRIES 4
+/*
+ * Shortest lease the expiry timer honours: a server handing out 0 s
+ * leases would otherwise have the client loop DISCOVER/REQUEST at once.
+ */
+#define DHCP_LEASE_MIN_SEC 10
 /* Retransmission delays stop doubling at base << 4 (64 s by default). */
 #define DHCP_BACKOFF_SHIFT_MAX 4
 
@@ -377,14 +382,16 @@ static int dhcp_client_take_lease(struct dhcp_client *c,
 static void dhcp_client_arm_expiry(struct dhcp_client *c)
 {
 	const struct dhcp_lease *l = &c->lease;
+	uint64_t secs;
 
 	if (l->lease_time == UINT32_MAX) {
 		c->ops->set_timer(c->data, DHCP_TIME_INFINITY);
 		return;
 	}
 
-	c->ops->set_timer(c->data, l->acquired_usec +
-			  l->lease_time * DHCP_USEC_PER_SEC);
+	secs = l->lease_time < DHCP_LEASE_MIN_SEC ? DHCP_LEASE_MIN_SEC :
+	       l->lease_time;
+	c->ops->set_timer(c->data, l->acquired_usec + secs * DHCP_USEC_PER_SEC);
 }
 
 static int dhcp_client_handle_ack(struct dhcp_client *c,

@@ -125,14 +125,14 @@ static void netd_dhcp_set_timer(void *data, uint64_t usec)
 		log_err("Failed to arm the DHCP timer: %s", strerror(-r));
 }
 
-static void netd_dhcp_bound(struct netd_dhcp *d)
+static int netd_dhcp_bound(struct netd_dhcp *d)
 {
 	const struct dhcp_lease *l = dhcp_client_lease(d->client);
 	struct netd_config c = { 0 };
 	char addr[INET_ADDRSTRLEN], server[INET_ADDRSTRLEN];
 
 	if (!l)
-		return;
+		return -ENOENT;
 
 	c.address = l->address;
 	c.prefix_len = l->prefix_len;
@@ -148,7 +148,7 @@ static void netd_dhcp_bound(struct netd_dhcp *d)
 	log_notice("%s: DHCP lease %s/%u from %s for %u s", d->netd->ifname,
 		   addr, l->prefix_len, server, l->lease_time);
 
-	netd_apply(d->netd, &c);
+	return netd_apply(d->netd, &c);
 }
 
 static void netd_dhcp_event(void *data, enum dhcp_client_event event)
@@ -164,8 +164,11 @@ static void netd_dhcp_event(void *data, enum dhcp_client_event event)
 			netd_set_state(d->netd, dhcp_client_state_name(state));
 		break;
 	case DHCP_CLIENT_EVENT_BOUND:
-		netd_dhcp_bound(d);
-		netd_set_state(d->netd, "bound");
+		/* Not applied: "failed" until the next lease (at expiry). */
+		if (netd_dhcp_bound(d) < 0)
+			netd_set_state(d->netd, "failed");
+		else
+			netd_set_state(d->netd, "bound");
 		break;
 	case DHCP_CLIENT_EVENT_LOST:
 		log_notice("%s: DHCP lease lost", d->netd->ifname);

@@ -640,9 +640,14 @@ static void test_client_ack_checks(void)
 	len = test_reply(buf, DHCP_ACK, 0x54637a56, "10.77.0.1");
 	buf[268] = 0;				/* mask length 0 */
 	memset(buf + 269, DHCP_OPTION_PAD, 4);
+	buf[254] = 0;				/* lease time 0 s */
 	CHECK_EQ(dhcp_client_receive(f.client, buf, len), 0);
 	l = dhcp_client_lease(f.client);
 	CHECK(l && l->prefix_len == 8);
+	CHECK(l && l->lease_time == 0);
+
+	/* A 0 s lease still lasts 10 s: no DISCOVER storm. */
+	CHECK_EQ(f.timer, f.sent_at[f.n_sent - 1] + 10 * DHCP_USEC_PER_SEC);
 
 	dhcp_client_free(f.client);
 }
