@@ -860,6 +860,57 @@ static void test_raw_udp_checksum(void)
 	CHECK_EQ(dhcp_raw_unwrap(frame, len, false, &p, &plen), -EBADMSG);
 }
 
+/*
+ * Random corruption of the real OFFER and of a framed datagram: every
+ * result must be a clean accept or reject (run under ASan/UBSan with
+ * --enable-sanitizers to catch any read out of bounds).
+ */
+static void test_fuzz(void)
+{
+	uint8_t good[DHCP_PACKET_MIN], buf[DHCP_PACKET_MAX];
+	uint8_t frame[DHCP_RAW_HEADERS + DHCP_PACKET_MIN];
+	struct in_addr any = { 0 }, bcast = { INADDR_BROADCAST };
+	uint32_t seed = 1;
+	struct dhcp_message m;
+	struct fake f;
+	const uint8_t *p;
+	size_t plen, len;
+	unsigned int i, j, accepted = 0;
+	int flen;
+
+	test_offer_bytes(good, sizeof(good));
+	flen = dhcp_raw_wrap(frame, sizeof(frame), any, bcast, good,
+			     sizeof(good));
+	fake_init(&f);
+	dhcp_client_start(f.client);
+
+	for (i = 0; i < 20000; i++) {
+		memcpy(buf, good, sizeof(good));
+		for (j = 0; j < 1 + i % 8; j++) {
+			seed = seed * 1103515245u + 12345u;
+			/* Mostly the option area, where the lengths are. */
+			buf[240 + (seed >> 8) % 60] = (uint8_t)(seed >> 20);
+		}
+
+		seed = seed * 1103515245u + 12345u;
+		len = i % 3 ? sizeof(good) : (seed >> 8) % sizeof(good);
+		if (dhcp_message_parse(&m, buf, len) == 0)
+			accepted++;
+		CHECK(m.n_routers <= DHCP_MAX_ADDRS);
+		CHECK(m.n_dns <= DHCP_MAX_ADDRS);
+		dhcp_client_receive(f.client, buf, len);
+
+		memcpy(buf, frame, (size_t)flen);
+		buf[(seed >> 12) % 28] ^= (uint8_t)(seed >> 4);
+		dhcp_raw_unwrap(buf, (seed >> 16) % ((size_t)flen + 1), false,
+				&p, &plen);
+	}
+
+	/* Some mutations hit only values, so both outcomes occur. */
+	CHECK(accepted > 0 && accepted < 20000);
+	dhcp_client_free(f.client);
+}
+
 int main(void)
 {
 	log_open("test-dhcp");
@@ -881,6 +932,7 @@ int main(void)
 	test_client_request_timeout();
 	test_raw_framing();
 	test_raw_udp_checksum();
+	test_fuzz();
 
 	if (test_failures) {
 		fprintf(stderr, "%d check(s) failed\n", test_failures);
