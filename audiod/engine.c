@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <systemd/sd-daemon.h>
 #include <time.h>
 
 #include "audiod.h"
@@ -148,8 +149,14 @@ static int engine_clock_run(struct audiod *d, bool run)
 
 	/* Accuracy of 1 us: no coalescing with other timers. */
 	d->next_tick = now + AUDIOD_PERIOD_USEC;
-	return sd_event_add_time(d->event, &d->clock, CLOCK_MONOTONIC,
-				 d->next_tick, 1, engine_on_clock, d);
+	r = sd_event_add_time(d->event, &d->clock, CLOCK_MONOTONIC,
+			      d->next_tick, 1, engine_on_clock, d);
+	if (r < 0)
+		return r;
+
+	/* Ahead of socket and bus work, so a packet flood cannot stall it. */
+	return sd_event_source_set_priority(d->clock,
+					    SD_EVENT_PRIORITY_IMPORTANT);
 }
 
 /*
@@ -231,6 +238,7 @@ int engine_update(struct audiod *d)
 	if (old != state) {
 		d->state = state;
 		log_notice("Audio state %s", engine_state_name(state));
+		sd_notifyf(0, "STATUS=Audio %s", engine_state_name(state));
 		audiod_bus_emit(d, "State");
 	}
 

@@ -218,7 +218,10 @@ int main(int argc, char **argv)
 	if (r < 0)
 		goto out;
 
+	/* The watchdog pings only happen if the unit sets WatchdogSec=. */
 	r = sd_event_default(&d.event);
+	if (r >= 0)
+		r = sd_event_set_watchdog(d.event, 1);
 	if (r >= 0)
 		r = audiod_setup_signals(&d);
 	if (r < 0) {
@@ -230,7 +233,7 @@ int main(int argc, char **argv)
 	if (r < 0)
 		goto out;
 
-	sd_notify(0, "READY=1\nSTATUS=Serving");
+	sd_notify(0, "READY=1\nSTATUS=Audio idle");
 	log_info("Ready");
 
 	r = sd_event_loop(d.event);

@@ -120,8 +120,8 @@ has_peak() {
 
 # in_range VALUE MIN MAX (decimals allowed)
 in_range() {
-	awk -v v="$1" -v lo="$2" -v hi="$3" \
-		'BEGIN { exit !(v != "" && v + 0 >= lo + 0 && v + 0 <= hi + 0) }'
+	awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN {
+		exit !(v != "" && v + 0 >= lo + 0 && v + 0 <= hi + 0) }'
 }
 
 # open_stream: sets ID and PORT
@@ -196,10 +196,10 @@ for k in bad_version bad_pt seq_errors ts_errors ssrc_changes bad_length; do
 	[ "$(field $k "$WORK/peer-call.txt")" = 0 ] ||
 		dp_fail "audiod's RTP: $k=$(field $k "$WORK/peer-call.txt")"
 done
-in_range "$(field received "$WORK/peer-call.txt")" 200 260 ||
-	dp_fail "peer got $(field received "$WORK/peer-call.txt") packets in 5 s"
-in_range "$(field window_packets "$WORK/peer-call.txt")" 135 165 ||
-	dp_fail "not 50 packets/s: $(field window_packets "$WORK/peer-call.txt") in 3 s"
+got=$(field received "$WORK/peer-call.txt")
+in_range "$got" 200 260 || dp_fail "the peer got $got packets in 5 s"
+got=$(field window_packets "$WORK/peer-call.txt")
+in_range "$got" 135 165 || dp_fail "not 50 packets/s: $got in 3 s"
 in_range "$sent" 200 270 || dp_fail "PacketsSent is $sent"
 
 # Only the peer's own packets count: not the intruder's, not garbage.
@@ -262,8 +262,8 @@ in_range "$(field received "$WORK/peer3.log")" 80 110 ||
 	dp_fail "no RTP without a capture device"
 [ "$(field bad_pt "$WORK/peer3.log")" = 0 ] || dp_fail "PCMA not sent as 8"
 "$TONE" detect "$WORK/from-audiod3.raw" > "$WORK/silence.txt"
-in_range "$(field rms "$WORK/silence.txt")" 0 10 ||
-	dp_fail "not silence without a capture device: $(cat "$WORK/silence.txt")"
+in_range "$(field rms "$WORK/silence.txt")" 0 10 || dp_fail \
+	"not silence without a capture device: $(cat "$WORK/silence.txt")"
 audio CloseStream u "$ID" || dp_fail "CloseStream failed"
 
 # --- 5. SIGTERM ---------------------------------------------------------
