@@ -76,6 +76,14 @@ if gdbus call --system --dest org.deskphone.Net --object-path \
 fi
 grep -q "org.deskphone.Error.InvalidValue: NetMask: " "$WORK/set.out" ||
 	dp_fail "wrong error for a bad NetMask: $(cat "$WORK/set.out")"
+# ... and nothing changed: the stored value, the interface, the state.
+[ "$(busctl --system call org.deskphone.Net /org/deskphone/Net \
+	org.deskphone.Parameters1 Get s NetMask)" = 's "255.255.255.0"' ] ||
+	dp_fail "NetMask changed by a refused Set"
+grep -q "^NetMask=255.255.255.0$" "$WORK/state/netd.conf" ||
+	dp_fail "netd.conf changed by a refused Set"
+[ "$(phone_addrs)" = "10.77.1.20/24 " ] || dp_fail "address changed"
+[ "$(netd_prop State)" = static ] || dp_fail "State changed"
 for bad in 10.77.1.300 0.0.0.0 255.255.255.1; do
 	busctl --system call org.deskphone.Net /org/deskphone/Net \
 		org.deskphone.Parameters1 Set ss NetMask "$bad" 2>/dev/null &&
