@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "rtp.h"
@@ -171,6 +172,37 @@ static void test_truncations(void)
 	CHECK(r == 0 && p.payload_len == 0, "exact length: %d", r);
 }
 
+/*
+ * Random datagrams, with valid and invalid bits set: whatever is
+ * accepted describes a payload inside the buffer.
+ */
+static void test_random(void)
+{
+	uint8_t buf[80];
+	struct rtp_packet p;
+	unsigned int seed = 12345, round, accepted = 0;
+	size_t len, i;
+
+	for (round = 0; round < 200000; round++) {
+		len = (size_t)(rand_r(&seed) % (sizeof(buf) + 1));
+		for (i = 0; i < len; i++)
+			buf[i] = (uint8_t)rand_r(&seed);
+		if (len && round % 2)
+			buf[0] = (uint8_t)((buf[0] & 0x3F) | 0x80);
+
+		if (rtp_parse(buf, len, &p) < 0)
+			continue;
+
+		accepted++;
+		CHECK(p.payload >= buf + RTP_HEADER_SIZE &&
+		      p.payload + p.payload_len + p.padding_len == buf + len,
+		      "round %u: payload outside the datagram", round);
+	}
+
+	/* Half the rounds have version 2: many must parse. */
+	CHECK(accepted > 10000, "only %u random packets parsed", accepted);
+}
+
 static void test_seq_delta(void)
 {
 	CHECK(rtp_seq_delta(1, 65535) == 2, "wrap forward");
@@ -185,6 +217,7 @@ int main(void)
 	test_full();
 	test_bad();
 	test_truncations();
+	test_random();
 	test_seq_delta();
 
 	if (failures) {
