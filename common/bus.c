@@ -277,14 +277,23 @@ static const sd_bus_vtable bus_params_vtable[] = {
 	SD_BUS_VTABLE_END
 };
 
+static void bus_params_free(void *userdata)
+{
+	struct bus_params *bp = userdata;
+
+	free(bp->path);
+	free(bp);
+}
+
 int bus_parameters_add(sd_bus *bus, const char *path,
 		       struct param_store *store,
 		       param_changed_func_t changed, void *user_data)
 {
 	struct bus_params *bp;
+	sd_bus_slot *slot = NULL;
 	int r;
 
-	/* Lives as long as the process, like the store it serves. */
+	/* Freed with the bus connection: the slot is floating. */
 	bp = calloc(1, sizeof(*bp));
 	if (!bp)
 		return -ENOMEM;
@@ -299,16 +308,19 @@ int bus_parameters_add(sd_bus *bus, const char *path,
 		return -ENOMEM;
 	}
 
-	r = sd_bus_add_object_vtable(bus, NULL, path,
+	r = sd_bus_add_object_vtable(bus, &slot, path,
 				     BUS_PARAMETERS_INTERFACE,
 				     bus_params_vtable, bp);
 	if (r < 0) {
 		log_err("Failed to serve %s on %s: %s",
 			BUS_PARAMETERS_INTERFACE, path, strerror(-r));
-		free(bp->path);
-		free(bp);
+		bus_params_free(bp);
 		return r;
 	}
+
+	sd_bus_slot_set_destroy_callback(slot, bus_params_free);
+	sd_bus_slot_set_floating(slot, 1);
+	sd_bus_slot_unref(slot);
 
 	param_store_set_changed(store, bus_params_changed, bp);
 	return 0;

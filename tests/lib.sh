@@ -30,7 +30,7 @@ dp_unshare_net() {
 	if [ -z "${DP_IN_NETNS:-}" ]; then
 		[ "$(id -u)" = 0 ] || dp_skip "network tests need root (unshare -n)"
 		DP_IN_NETNS=1 exec unshare -n -- /bin/bash -c \
-			'ip link set lo up && exec "$0" "$@"' "$0" "$@"
+			'ip link set lo up && exec /bin/bash "$0" "$@"' "$0" "$@"
 	fi
 }
 
