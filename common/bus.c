@@ -281,6 +281,10 @@ static void bus_params_free(void *userdata)
 {
 	struct bus_params *bp = userdata;
 
+	/* The store may outlive the bus: give it back its own callback. */
+	if (bp->store)
+		param_store_set_changed(bp->store, bp->changed, bp->user_data);
+
 	free(bp->path);
 	free(bp);
 }
@@ -314,6 +318,7 @@ int bus_parameters_add(sd_bus *bus, const char *path,
 	if (r < 0) {
 		log_err("Failed to serve %s on %s: %s",
 			BUS_PARAMETERS_INTERFACE, path, strerror(-r));
+		bp->store = NULL;
 		bus_params_free(bp);
 		return r;
 	}
