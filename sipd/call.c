@@ -6,6 +6,10 @@
 #include <string.h>
 #include <time.h>
 
+#include <netdb.h>
+#include <netinet/in.h>
+
+#include <sofia-sip/msg_addr.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/soa_tag.h>
@@ -220,6 +224,58 @@ static int sipd_call_check_offer(const sip_t *sip, struct sipd_media *media)
 	return sipd_sdp_media(sdp, media);
 }
 
+static bool sipd_call_domain_has(const char *domain,
+				 const struct in_addr *src)
+{
+	struct addrinfo hints = {
+		.ai_family = AF_INET,
+		.ai_socktype = SOCK_DGRAM,
+	};
+	struct addrinfo *res = NULL, *ai;
+	bool found = false;
+
+	if (getaddrinfo(domain, NULL, &hints, &res) != 0)
+		return false;
+
+	for (ai = res; ai && !found; ai = ai->ai_next)
+		found = ((struct sockaddr_in *)ai->ai_addr)->sin_addr.s_addr ==
+			src->s_addr;
+
+	freeaddrinfo(res);
+	return found;
+}
+
+/*
+ * Restricted_Access_Domains: when set, calls are taken only from hosts
+ * those names resolve to (the source address of the INVITE, which is
+ * the proxy when calls come through one).
+ */
+static bool sipd_call_source_allowed(struct sipd *d)
+{
+	const char *list = param_store_get(d->params,
+					   "Restricted_Access_Domains");
+	char copy[PARAM_VALUE_MAX + 1], *tok, *save = NULL;
+	const su_addrinfo_t *ai;
+	struct in_addr src;
+
+	if (!list || !*list)
+		return true;
+
+	ai = msg_addrinfo(nua_current_request(d->nua));
+	if (!ai || ai->ai_family != AF_INET || !ai->ai_addr)
+		return false;
+
+	src = ((const struct sockaddr_in *)(const void *)ai->ai_addr)->sin_addr;
+	snprintf(copy, sizeof(copy), "%s", list);
+	for (tok = strtok_r(copy, ";, ", &save); tok;
+	     tok = strtok_r(NULL, ";, ", &save)) {
+		if (sipd_call_domain_has(tok, &src))
+			return true;
+	}
+
+	return false;
+}
+
 static void sipd_call_incoming(struct sipd *d, nua_handle_t *nh,
 			       const sip_t *sip)
 {
@@ -233,6 +289,13 @@ static void sipd_call_incoming(struct sipd *d, nua_handle_t *nh,
 	if (d->stopping || d->call.nh) {
 		log_notice("Busy, refusing call from %s", remote);
 		nua_respond(nh, SIP_486_BUSY_HERE, TAG_END());
+		return;
+	}
+
+	if (!sipd_call_source_allowed(d)) {
+		log_notice("Call from %s comes from outside "
+			   "Restricted_Access_Domains, refusing", remote);
+		nua_respond(nh, SIP_403_FORBIDDEN, TAG_END());
 		return;
 	}
 

@@ -259,6 +259,9 @@ XML
 
 mkdir -p "$WORK/state"
 dp_start_bus
+dp_spawn monitor dbus-monitor --system \
+	"type='signal',interface='org.deskphone.Sip1'" \
+	"type='signal',interface='org.freedesktop.DBus.Properties'"
 kam_start
 dp_spawn audiod "$FAKE" --port 40000
 dp_wait_name org.deskphone.Audio
@@ -327,6 +330,24 @@ run_uac g729 25004 26400 0
 wait_uac g729 || dp_fail "an offer of G.729 only did not get 488"
 [ "$(call_prop CallState)" = idle ] || dp_fail "488 left a call"
 
+dp_log "2c. Restricted_Access_Domains"
+busctl --system call "${SIP[@]}" org.deskphone.Parameters1 Set ss \
+	Restricted_Access_Domains "nowhere.invalid" || dp_fail "Set failed"
+make_uac refused "0" "$(final_reject 403)"
+run_uac refused 25006 26700 0
+wait_uac refused || dp_fail "a call from outside the domains was not refused"
+busctl --system call "${SIP[@]}" org.deskphone.Parameters1 Set ss \
+	Restricted_Access_Domains "nowhere.invalid;localhost" ||
+	dp_fail "Set failed"
+make_uac allowed "0" "$FINAL_OK"
+run_uac allowed 25007 26800 0
+expect_call 10 ringing
+sip_call Answer || dp_fail "Answer() failed"
+wait_uac allowed || dp_fail "a call from localhost (the proxy) failed"
+expect_call 10 idle
+busctl --system call "${SIP[@]}" org.deskphone.Parameters1 Set ss \
+	Restricted_Access_Domains "" || dp_fail "Set failed"
+
 # --- 4. outgoing -----------------------------------------------------
 dp_log "4. outgoing call to a registered sipp UAS, local Hangup()"
 write_reg
@@ -344,16 +365,16 @@ out=$(busctl --system call "${SIP[@]}" org.deskphone.Sip1 Dial s \
 sip_call Dial s "sip:1001@phone.test" || dp_fail "Dial() failed"
 [ "$(call_prop CallDirection)" = outgoing ] || dp_fail "direction"
 expect_call 10 active
-sipd_sent_since "$from" | grep -q 'sofia: *m=audio 40004 RTP/AVP 0 8 101' ||
-	dp_fail "the INVITE does not offer audiod's port 40004"
-dp_wait_for 5 audiod_has "StartStream 3 127.0.0.1 26500 0" ||
+sipd_sent_since "$from" | grep -q 'sofia: *m=audio 40006 RTP/AVP 0 8 101' ||
+	dp_fail "the INVITE does not offer audiod's port 40006"
+dp_wait_for 5 audiod_has "StartStream 4 127.0.0.1 26500 0" ||
 	dp_fail "no StartStream to the UAS"
 out=$(busctl --system call "${SIP[@]}" org.deskphone.Sip1 Dial s \
 	"sip:1001@phone.test" 2>&1) && dp_fail "a second Dial() was accepted"
 echo "$out" | grep -qi 'already' || dp_fail "wrong busy error: $out"
 sip_call Hangup || dp_fail "Hangup() failed"
 expect_call 10 idle
-dp_wait_for 5 audiod_has "CloseStream 3" || dp_fail "no CloseStream 3"
+dp_wait_for 5 audiod_has "CloseStream 4" || dp_fail "no CloseStream 4"
 wait_uac uas || dp_fail "sipp UAS saw no clean BYE"
 out=$(busctl --system call "${SIP[@]}" org.deskphone.Sip1 Hangup 2>&1) &&
 	dp_fail "Hangup() without a call succeeded"
@@ -374,5 +395,23 @@ expect_call 10 idle
 grep -q 'audiod OpenStream failed\|Failed to call audiod' "$WORK/sipd.log" ||
 	dp_fail "the audiod failure was not logged"
 kill -0 "$(dp_pid sipd)" || dp_fail "sipd died"
+
+dp_log "signals: PropertiesChanged and CallEnded"
+# monitor_after NAME VALUE: a signal line naming NAME followed by VALUE
+monitor_has() {
+	grep -A1 "string \"$1\"" "$WORK/monitor.log" |
+		grep -q "variant *string \"$2\""
+}
+for st in ringing active ending idle dialing; do
+	monitor_has CallState "$st" ||
+		dp_fail "no PropertiesChanged for CallState $st"
+done
+monitor_has CallCodec PCMA || dp_fail "no PropertiesChanged for CallCodec"
+monitor_has CallDirection outgoing ||
+	dp_fail "no PropertiesChanged for CallDirection"
+grep -A1 'member=CallEnded' "$WORK/monitor.log" |
+	grep -q 'string "Remote hung up"' || dp_fail "no CallEnded(Remote hung up)"
+grep -A1 'member=CallEnded' "$WORK/monitor.log" |
+	grep -q 'string "Hung up"' || dp_fail "no CallEnded(Hung up)"
 
 dp_log "PASS"

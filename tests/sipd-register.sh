@@ -75,6 +75,8 @@ expect_state() {
 
 mkdir -p "$WORK/state"
 dp_start_bus
+dp_spawn monitor dbus-monitor --system \
+	"type='signal',interface='org.freedesktop.DBus.Properties'"
 kam_start
 sipd_start
 
@@ -114,6 +116,9 @@ case $reason in
 *401*credentials*) ;;
 *) dp_fail "reason does not name 401 and credentials: $reason" ;;
 esac
+grep -A1 'string "RegistrationReason"' "$WORK/monitor.log" |
+	grep -q 'variant *string "401 Unauthorized: wrong credentials"' ||
+	dp_fail "no PropertiesChanged signal for the failure reason"
 dp_wait_for 5 test "$(kam_contacts)" = 0 ||
 	dp_fail "old binding not removed after the change"
 
