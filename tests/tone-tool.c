@@ -632,14 +632,15 @@ static int tt_expect(int argc, char **argv)
 	if (tt_analyse(argv[0], &o, &freq, &rms) < 0)
 		return 2;
 
-	if (fabs(freq - want) > o.tolerance) {
-		printf("expected %.0f Hz (+-%.0f), found %u Hz\n", want,
-		       o.tolerance, freq);
+	/* Silence has no frequency worth naming: report the level. */
+	if (rms < o.min_rms) {
+		printf("level %.1f is below %.1f\n", rms, o.min_rms);
 		return 1;
 	}
 
-	if (rms < o.min_rms) {
-		printf("level %.1f is below %.1f\n", rms, o.min_rms);
+	if (fabs(freq - want) > o.tolerance) {
+		printf("expected %.0f Hz (+-%.0f), found %u Hz\n", want,
+		       o.tolerance, freq);
 		return 1;
 	}
 
