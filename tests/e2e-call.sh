@@ -15,7 +15,8 @@
 dp_unshare_net "$@"
 . "$SRC/tests/e2e/peers.sh"
 
-e2e_need kamailio baresip busctl gdbus dbus-daemon ss /usr/bin/python3
+e2e_need kamailio baresip busctl gdbus dbus-daemon dbus-monitor ss \
+	/usr/bin/python3
 
 E2E_KPORT=5060		# kamailio
 PHONE_SIP_PORT=5062	# sipd
@@ -33,6 +34,21 @@ SIP_IFACE=org.deskphone.Sip1
 AUDIO_DEST=org.deskphone.Audio
 AUDIO_PATH=/org/deskphone/Audio
 
+sip_prop() {
+	dp_prop $SIP_DEST $SIP_PATH $SIP_IFACE "$1"
+}
+
+# N CallEnded signals seen so far
+sip_call_ended() {
+	[ "$(grep -c 'member=CallEnded' "$WORK/signals.log")" -ge "$1" ]
+}
+
+# the reason of the last CallEnded signal
+sip_last_end_reason() {
+	grep -A1 'member=CallEnded' "$WORK/signals.log" | tail -n 1 |
+		sed -e 's/^ *string "//' -e 's/"$//'
+}
+
 e2e_find_programs
 e2e_tone_fixtures
 
@@ -46,13 +62,14 @@ dp_wait_prop 10 registered $SIP_DEST $SIP_PATH $SIP_IFACE RegistrationState ||
 		"$(dp_prop $SIP_DEST $SIP_PATH $SIP_IFACE RegistrationState)," \
 		"reason '$(dp_prop $SIP_DEST $SIP_PATH $SIP_IFACE \
 			RegistrationReason)'"
+[ "$(sip_prop RegistrationExpires)" -gt 0 ] 2> /dev/null ||
+	dp_fail "RegistrationExpires is '$(sip_prop RegistrationExpires)'"
 dp_log "phone registered as 1000"
+# record the CallEnded signals
+dp_spawn signals dbus-monitor --system \
+	"type='signal',interface='$SIP_IFACE',member='CallEnded'"
 e2e_baresip_start bob bob "$BOB_SIP_PORT" "$BOB_CTRL_PORT" "$BOB_RTP" \
 	"$WORK/bob-tone.wav"
-
-sip_prop() {
-	dp_prop $SIP_DEST $SIP_PATH $SIP_IFACE "$1"
-}
 
 sip_wait_call_state() {
 	dp_wait_prop "$2" "$1" $SIP_DEST $SIP_PATH $SIP_IFACE CallState ||
@@ -122,7 +139,8 @@ sip_wait_call_state idle 5 "after bob hung up"
 e2e_bs_wait_event bob CALL_CLOSED 1 5 || dp_fail "bob: call not closed"
 dp_wait_prop 5 idle $AUDIO_DEST $AUDIO_PATH org.deskphone.Audio1 State ||
 	dp_fail "audiod still busy after the call"
-dp_log "bob hung up, the phone is idle"
+dp_wait_for 5 sip_call_ended 1 || dp_fail "no CallEnded signal"
+dp_log "bob hung up, the phone is idle (CallEnded '$(sip_last_end_reason)')"
 
 # 4. the phone calls bob, who answers by himself
 sip_call Dial s "sip:bob@$KAM" || dp_fail "Dial() failed"
@@ -138,5 +156,7 @@ check_tones outgoing
 sip_call Hangup || dp_fail "Hangup() failed"
 e2e_bs_wait_event bob CALL_CLOSED 2 5 || dp_fail "bob did not see the BYE"
 sip_wait_call_state idle 5 "after Hangup()"
-dp_log "the phone hung up, bob saw CALL_CLOSED"
+dp_wait_for 5 sip_call_ended 2 || dp_fail "no second CallEnded signal"
+dp_log "the phone hung up (CallEnded '$(sip_last_end_reason)')," \
+	"bob saw CALL_CLOSED"
 exit 0
