@@ -9,6 +9,7 @@
 #  3. second INVITE while a call is up -> 486
 #  4. outgoing Dial() to a registered sipp UAS, Hangup() -> BYE
 #  5. without audiod: the call is still answered (inactive stream)
+# SIPD_WRAP="valgrind --leak-check=full" runs sipd under a checker.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 dp_unshare_net "$@"
 
@@ -265,7 +266,7 @@ dp_spawn monitor dbus-monitor --system \
 kam_start
 dp_spawn audiod "$FAKE" --port 40000
 dp_wait_name org.deskphone.Audio
-dp_spawn sipd env TPORT_LOG=1 "$SIPD" --state-dir "$WORK/state" \
+dp_spawn sipd env TPORT_LOG=1 ${SIPD_WRAP:-} "$SIPD" --state-dir "$WORK/state" \
 	--bind 127.0.0.1 --port "$SPORT" --log-level debug
 dp_wait_name org.deskphone.Sip
 busctl --system call "${SIP[@]}" org.deskphone.Parameters1 SetMany \

@@ -5,7 +5,7 @@
 # /etc/hosts knows), refresh before expiry, wrong password -> failed with
 # a bounded retry rate, new password over Parameters1 -> registered
 # again, invalid values refused, settings kept across a restart, and
-# SIGTERM un-registers.
+# SIGTERM un-registers.  SIPD_WRAP="valgrind ..." runs sipd under a checker.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 dp_unshare_net "$@"
 
@@ -45,7 +45,7 @@ kam_contacts() {
 
 sipd_start() {
 	# TPORT_LOG: sofia writes every SIP message it sends to the log
-	dp_spawn sipd env TPORT_LOG=1 "$SIPD" --state-dir "$WORK/state" \
+	dp_spawn sipd env TPORT_LOG=1 ${SIPD_WRAP:-} "$SIPD" --state-dir "$WORK/state" \
 		--bind 127.0.0.1 --port "$SPORT"
 	dp_wait_name org.deskphone.Sip
 }
