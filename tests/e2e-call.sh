@@ -83,9 +83,14 @@ sip_call() {
 # check_tones STEP: after 3 s of talk, bob's tone is on the phone's
 # speaker and the phone's microphone tone reached bob
 check_tones() {
-	local rec
+	local rec from
 
+	dp_wait_prop 5 streaming $AUDIO_DEST $AUDIO_PATH org.deskphone.Audio1 \
+		State || dp_fail "$1: audiod is not streaming"
+	from=$(e2e_size "$WORK/speaker.raw")
 	sleep 3
+	# the speaker is being written now, not left over from before
+	e2e_check_paced "$from" "$(e2e_size "$WORK/speaker.raw")" 3 "$1"
 	e2e_tail_raw "$WORK/speaker.raw" 2 "$WORK/$1-speaker.raw"
 	e2e_expect_tone "$WORK/$1-speaker.raw" $BOB_HZ ||
 		dp_fail "$1: bob's $BOB_HZ Hz is not on the phone's speaker"
@@ -128,8 +133,6 @@ sip_wait_call_state active 5 "after Answer()"
 e2e_bs_wait_event bob CALL_ESTABLISHED 1 5 || dp_fail "bob: not established"
 [ "$(sip_prop CallCodec)" = PCMU ] ||
 	dp_fail "CallCodec is '$(sip_prop CallCodec)', want PCMU"
-dp_wait_prop 5 streaming $AUDIO_DEST $AUDIO_PATH org.deskphone.Audio1 State ||
-	dp_fail "audiod is not streaming"
 check_tones incoming
 rec_in=$(e2e_bs_received bob)
 
