@@ -29,6 +29,8 @@ dp_skip() {
 dp_unshare_net() {
 	if [ -z "${DP_IN_NETNS:-}" ]; then
 		[ "$(id -u)" = 0 ] || dp_skip "network tests need root (unshare -n)"
+		# the re-run makes its own work directory
+		rmdir "$WORK"
 		DP_IN_NETNS=1 exec unshare -n -- /bin/bash -c \
 			'ip link set lo up && exec /bin/bash "$0" "$@"' "$0" "$@"
 	fi
