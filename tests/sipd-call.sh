@@ -9,6 +9,7 @@
 #  3. second INVITE while a call is up -> 486
 #  4. outgoing Dial() to a registered sipp UAS, Hangup() -> BYE
 #  5. without audiod: the call is still answered (inactive stream)
+#  6. the caller cancels while it rings; 7. an outgoing call gets 404
 # SIPD_WRAP="valgrind --leak-check=full" runs sipd under a checker.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 dp_unshare_net "$@"
@@ -380,6 +381,39 @@ wait_uac uas || dp_fail "sipp UAS saw no clean BYE"
 out=$(busctl --system call "${SIP[@]}" org.deskphone.Sip1 Hangup 2>&1) &&
 	dp_fail "Hangup() without a call succeeded"
 
+dp_log "6. caller cancels while ringing"
+FINAL_CANCEL='  <pause milliseconds="1500"/>
+  <send><![CDATA[
+CANCEL sip:[service]@phone.test SIP/2.0
+[last_Via:]
+From: sipp <sip:sipp@phone.test>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[service]@phone.test>
+Call-ID: [call_id]
+CSeq: 2 CANCEL
+Max-Forwards: 70
+Content-Length: 0
+  ]]></send>
+  <recv response="200"/>
+'"$(final_reject 487)"
+make_uac cancel "0" "$FINAL_CANCEL"
+# sipp wants a mandatory message right before a pause
+sed -i -e 's|<recv response="180" optional="true"/>|<recv response="180"/>|' \
+	-e '/<recv response="183" optional="true"\/>/d' "$WORK/cancel.xml"
+run_uac cancel 25008 26900 0
+expect_call 10 ringing
+dp_wait_for 5 audiod_has "OpenStream 127.0.0.1 -> 5 40008" ||
+	dp_fail "no stream 5 for the cancelled call"
+wait_uac cancel || dp_fail "the CANCEL was not answered with 487"
+expect_call 10 idle
+dp_wait_for 5 audiod_has "CloseStream 5" || dp_fail "no CloseStream 5"
+[ "$(grep -c '^StopRing' "$WORK/audiod.log")" -ge 3 ] ||
+	dp_fail "the ring was not stopped"
+
+dp_log "7. outgoing call to nobody: 404"
+sip_call Dial s "sip:9999@phone.test" || dp_fail "Dial() failed"
+expect_call 10 idle
+dp_wait_for 5 audiod_has "CloseStream 6" || dp_fail "no CloseStream 6"
+
 # --- 5. no audiod ----------------------------------------------------
 dp_log "5. audiod gone: the call still works"
 dp_stop audiod
@@ -414,5 +448,10 @@ grep -A1 'member=CallEnded' "$WORK/monitor.log" |
 	grep -q 'string "Remote hung up"' || dp_fail "no CallEnded(Remote hung up)"
 grep -A1 'member=CallEnded' "$WORK/monitor.log" |
 	grep -q 'string "Hung up"' || dp_fail "no CallEnded(Hung up)"
+grep -A1 'member=CallEnded' "$WORK/monitor.log" |
+	grep -q 'string "Caller cancelled"' ||
+	dp_fail "no CallEnded(Caller cancelled)"
+grep -A1 'member=CallEnded' "$WORK/monitor.log" |
+	grep -q 'string "404 Not Found"' || dp_fail "no CallEnded(404 Not Found)"
 
 dp_log "PASS"
