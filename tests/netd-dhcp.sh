@@ -9,13 +9,14 @@ dp_unshare_net "$@"
 
 command -v dnsmasq >/dev/null || dp_skip "dnsmasq (dnsmasq-base) missing"
 command -v gdbus >/dev/null || dp_skip "gdbus (libglib2.0-bin) missing"
+command -v dbus-monitor >/dev/null || dp_skip "dbus-monitor (dbus-bin) missing"
 
 netns_up
 dp_start_bus
 netns_start_dnsmasq
 
 # Watch the signals from the start: every value must be announced.
-dp_spawn monitor gdbus monitor --system --dest org.deskphone.Net
+netns_start_monitor
 
 netns_start_netd --interface "$VETH_PHONE" --dhcp-retransmit-ms 500
 [ "$(netd_prop Mode)" = dhcp ] || dp_fail "Mode is $(netd_prop Mode)"
@@ -61,12 +62,16 @@ grep -q "^default via 10.77.0.1 dev $VETH_PHONE proto dhcp src $addr" \
 netns_reachable "$addr" || dp_fail "$addr does not answer from the server"
 
 # PropertiesChanged carried the lease and the state.
-dp_wait_for 5 grep -q "'Address': <'$addr'>" "$WORK/monitor.log" ||
+prop='string"%s"variant%s'
+dp_wait_for 5 netns_signalled "$(printf "$prop" Address "string\"$addr\"")" ||
 	dp_fail "no PropertiesChanged with Address $addr"
-grep -q "'State': <'bound'>" "$WORK/monitor.log" ||
+netns_signalled "$(printf "$prop" State 'string"bound"')" ||
 	dp_fail "no PropertiesChanged with State bound"
-grep -q "'DnsServers': <\['10.77.0.1', '10.77.0.2'\]>" "$WORK/monitor.log" ||
+netns_signalled "$(printf "$prop" DnsServers \
+	'array\[string"10.77.0.1"string"10.77.0.2"\]')" ||
 	dp_fail "no PropertiesChanged with the DNS servers"
+netns_signalled "$(printf "$prop" LeaseTime 'uint32120')" ||
+	dp_fail "no PropertiesChanged with LeaseTime 120"
 
 # The exchange was DISCOVER/OFFER/REQUEST/ACK, seen by dnsmasq.
 for m in DHCPDISCOVER DHCPOFFER DHCPREQUEST DHCPACK; do

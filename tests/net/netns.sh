@@ -89,3 +89,20 @@ except OSError:
     sys.exit(1)
 sys.exit(0)' "$1"
 }
+
+# Records every PropertiesChanged of /org/deskphone/Net.  Matching on
+# the path, not the bus name, so that none is lost while the name is
+# being acquired (gdbus monitor --dest drops those).
+netns_start_monitor() {
+	dp_spawn monitor dbus-monitor --system "type='signal',\
+path='/org/deskphone/Net',interface='org.freedesktop.DBus.Properties'"
+	# NameLost: it has become a monitor, its match rule is in place
+	dp_wait_for 5 grep -q NameLost "$WORK/monitor.log" ||
+		dp_fail "dbus-monitor did not start"
+}
+
+# netns_signalled REGEX: matches the monitor's output with all white
+# space removed, e.g. 'string"State"variantstring"bound"'.
+netns_signalled() {
+	tr -d ' \t\n' < "$WORK/monitor.log" | grep -q "$1"
+}
