@@ -79,8 +79,16 @@ for m in DHCPDISCOVER DHCPOFFER DHCPREQUEST DHCPACK; do
 		dp_fail "dnsmasq logged no $m"
 done
 
-# SIGTERM: clean exit, the address stays (documented choice).
-dp_stop netd
+# SIGTERM: exit status 0, the address stays (documented choice).
+pid=$(dp_pid netd)
+kill -TERM "$pid"
+( sleep 5; kill -KILL "$pid" 2>/dev/null ) &
+guard=$!
+wait "$pid"
+rc=$?
+kill "$guard" 2>/dev/null
+DP_PIDS=$(echo "$DP_PIDS" | tr ' ' '\n' | grep -v "^$pid:" | tr '\n' ' ')
+[ "$rc" = 0 ] || dp_fail "netd exited with status $rc on SIGTERM"
 ip -n "$NS_PHONE" -4 -o addr show dev "$VETH_PHONE" | grep -q "inet $addr/" ||
 	dp_fail "the address went away with netd"
 
