@@ -20,9 +20,23 @@ PW=$(sed -n 's/^<5>webd: initial admin password: //p' "$WORK/webd.log")
 [ ${#PW} -ge 12 ] || dp_fail "no initial password in the log"
 [ "$(cat "$WORK/state/admin-password.initial")" = "$PW" ] ||
 	dp_fail "admin-password.initial differs from the logged password"
-for f in webd-admin admin-password.initial; do
+for f in webd-admin admin-password.initial webd-key.pem; do
 	[ "$(stat -c %a "$WORK/state/$f")" = 600 ] || dp_fail "$f is not 0600"
 done
+# --- HTTPS with the device certificate made at the first start; curl
+# verifies it against the file (it names 127.0.0.1)
+grep -q "BEGIN CERTIFICATE" "$WORK/state/webd-cert.pem" || dp_fail "no certificate"
+openssl x509 -in "$WORK/state/webd-cert.pem" -noout -text > "$WORK/cert.txt"
+grep -q "IP Address:127.0.0.1" "$WORK/cert.txt" || dp_fail "certificate lacks 127.0.0.1"
+web_expect 200 /login
+curl -s --max-time 5 --cacert "$WEB_CA" --tls-max 1.1 "$WEB_BASE/login" \
+	>/dev/null && dp_fail "TLS 1.1 was accepted"
+curl -s --max-time 5 "http://127.0.0.1:$WEB_PORT/login" -o /dev/null \
+	-w '%{http_code}' | grep -q '^[1-5]' && dp_fail "plain HTTP served on the HTTPS port"
+curl -s --max-time 5 "http://127.0.0.1:$WEB_HTTP_PORT/login" >/dev/null &&
+	dp_fail "plain HTTP is on without --http redirect"
+[ -z "$(dp_prop org.deskphone.Web /org/deskphone/Web org.deskphone.Web1 HttpUrl)" ] ||
+	dp_fail "HttpUrl set while plain HTTP is off"
 grep -q "^pbkdf2-sha256 [0-9]* [0-9a-f]\{32\} [0-9a-f]\{64\}$" \
 	"$WORK/state/webd-admin" || dp_fail "webd-admin is not a PBKDF2 hash"
 grep -qF "$PW" "$WORK/state/webd-admin" && dp_fail "webd-admin holds the password"
@@ -63,7 +77,7 @@ web_expect 403 -H "Origin: null" --data "password=x" /login
 web_login "$PW" "$WORK/jar"
 cookie=$(web_header Set-Cookie)
 echo "$cookie" | grep -q '^dp_session=[0-9a-f]\{32\};' || dp_fail "bad cookie: $cookie"
-for attr in HttpOnly SameSite=Strict Path=/ Max-Age=; do
+for attr in HttpOnly SameSite=Strict Path=/ Max-Age= Secure; do
 	echo "$cookie" | grep -q "$attr" || dp_fail "cookie lacks $attr: $cookie"
 done
 web_expect 200 -b "$WORK/jar" /info
@@ -128,10 +142,30 @@ grep -qi '^set-cookie' "$WORK/headers" && dp_fail "a locked-out login got a cook
 sleep 5.2
 web_login "$PW" "$WORK/jar"
 
-# --- restart with a password file: it replaces the generated one
+# --- restart with a password file: it replaces the generated one; the
+# device certificate is kept; plain HTTP now redirects
 printf 'n3w admin pass\nignored\n' > "$WORK/pwfile"
+cp "$WORK/state/webd-cert.pem" "$WORK/cert-before"
 dp_stop webd
-web_start webd2 --admin-password-file "$WORK/pwfile"
+web_start webd2 --admin-password-file "$WORK/pwfile" --http redirect \
+	--http-port "$WEB_HTTP_PORT"
+cmp -s "$WORK/cert-before" "$WORK/state/webd-cert.pem" ||
+	dp_fail "the device certificate changed over a restart"
+[ "$(dp_prop org.deskphone.Web /org/deskphone/Web org.deskphone.Web1 HttpUrl)" = \
+	"http://127.0.0.1:$WEB_HTTP_PORT/" ] || dp_fail "HttpUrl is wrong"
+code=$(curl -s --max-time 5 -D "$WORK/headers" -o /dev/null -w '%{http_code}' \
+	"http://127.0.0.1:$WEB_HTTP_PORT/admin/advanced/voice/system?x=1")
+[ "$code" = 301 ] || dp_fail "plain HTTP GET got $code, not 301"
+[ "$(web_header Location)" = "$WEB_BASE/admin/advanced/voice/system" ] ||
+	dp_fail "redirect to $(web_header Location)"
+code=$(curl -s --max-time 5 -D "$WORK/headers" -o /dev/null -w '%{http_code}' \
+	-H 'Host: evil"<x>:80' "http://127.0.0.1:$WEB_HTTP_PORT/%0d%0aX:%20y")
+[ "$code" = 301 ] || dp_fail "odd plain request got $code"
+[ "$(web_header Location)" = "https://127.0.0.1:$WEB_PORT/" ] ||
+	dp_fail "odd Host/path reached the Location: $(web_header Location)"
+code=$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' --data "password=x" \
+	"http://127.0.0.1:$WEB_HTTP_PORT/login")
+[ "$code" = 403 ] || dp_fail "plain HTTP POST got $code, not 403"
 [ -e "$WORK/state/admin-password.initial" ] &&
 	dp_fail "admin-password.initial kept after a password was set"
 grep -q "initial admin password" "$WORK/webd2.log" &&
@@ -139,6 +173,38 @@ grep -q "initial admin password" "$WORK/webd2.log" &&
 web_expect 403 --data-urlencode "password=$PW" /login
 web_login "n3w admin pass" "$WORK/jar"
 web_expect 303 -b "$WORK/jar2" /info	# sessions do not outlive webd
+
+# --- a certificate from the admin (--cert/--key) is served instead;
+# a key that does not fit it keeps webd from starting
+dp_stop webd2
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/adm-key.pem" \
+	-out "$WORK/adm-cert.pem" -days 2 -subj /CN=admin-cert \
+	-addext "subjectAltName=IP:127.0.0.1" 2>/dev/null ||
+	dp_fail "openssl could not make a test certificate"
+openssl ecparam -name prime256v1 -genkey -noout -out "$WORK/other-key.pem"
+"$WEBD" --state-dir "$WORK/state" --port "$WEB_PORT" --cert "$WORK/adm-cert.pem" \
+	--key "$WORK/other-key.pem" > "$WORK/mismatch.log" 2>&1 &&
+	dp_fail "webd started with a key that does not fit the certificate"
+grep -qi "not a usable pair" "$WORK/mismatch.log" || dp_fail "no reason for the refusal"
+"$WEBD" --state-dir "$WORK/state" --cert "$WORK/adm-cert.pem" \
+	> "$WORK/halfpair.log" 2>&1 && dp_fail "webd started with --cert alone"
+WEB_CA="$WORK/adm-cert.pem" web_start webd3 --cert "$WORK/adm-cert.pem" \
+	--key "$WORK/adm-key.pem"
+WEB_CA="$WORK/adm-cert.pem" web_expect 200 /login
+web_http /login > /dev/null 2>&1 && dp_fail "the device certificate is still served"
+dp_stop webd3
+
+# a damaged device key is refused, never silently replaced
+cp "$WORK/state/webd-key.pem" "$WORK/key-good"
+echo garbage > "$WORK/state/webd-key.pem"
+"$WEBD" --state-dir "$WORK/state" --port "$WEB_PORT" > "$WORK/badkey.log" 2>&1 &&
+	dp_fail "webd started with a damaged key"
+grep -q "garbage" "$WORK/state/webd-key.pem" || dp_fail "the damaged key was overwritten"
+cp "$WORK/key-good" "$WORK/state/webd-key.pem"
+chmod 644 "$WORK/state/webd-key.pem"
+web_start webd2
+[ "$(stat -c %a "$WORK/state/webd-key.pem")" = 600 ] ||
+	dp_fail "a key readable by others was left so"
 
 # --- SIGTERM: clean exit
 pid=$(dp_pid webd2)

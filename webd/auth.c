@@ -181,8 +181,8 @@ int auth_secret_parse(const char *text, struct auth_secret *out)
 	return 0;
 }
 
-/* Temporary file, fsync, rename, fsync of the directory; mode 0600. */
-static int auth_write_file(const char *path, const char *data, size_t len)
+int auth_file_write(const char *path, const char *data, size_t len,
+		    mode_t mode)
 {
 	char *tmp = NULL, *dir = NULL, *slash;
 	int fd = -1, dfd = -1, r = 0;
@@ -192,14 +192,14 @@ static int auth_write_file(const char *path, const char *data, size_t len)
 		return -ENOMEM;
 
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-		  0600);
+		  mode);
 	if (fd < 0) {
 		r = -errno;
 		goto out;
 	}
 
 	/* An old file of ours may have been created with wider bits. */
-	if (fchmod(fd, 0600) < 0)
+	if (fchmod(fd, mode) < 0)
 		r = -errno;
 
 	n = r == 0 ? write(fd, data, len) : 0;
@@ -243,7 +243,7 @@ int auth_secret_save(const char *path, const struct auth_secret *secret)
 	if (n < 0)
 		return n;
 
-	return auth_write_file(path, text, (size_t)n);
+	return auth_file_write(path, text, (size_t)n, 0600);
 }
 
 int auth_secret_load(const char *path, struct auth_secret *out)
@@ -376,7 +376,8 @@ static int auth_init_generated(struct auth *auth, const char *state_dir,
 
 	initial = daemon_path(state_dir, AUTH_INITIAL_FILE);
 	snprintf(line, sizeof(line), "%s\n", password);
-	r = initial ? auth_write_file(initial, line, strlen(line)) : -ENOMEM;
+	r = initial ? auth_file_write(initial, line, strlen(line), 0600) :
+		    -ENOMEM;
 	if (r < 0)
 		log_warning("Failed to write %s: %s, ignoring",
 			    initial ? initial : AUTH_INITIAL_FILE,

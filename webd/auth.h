@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /*
  * Admin authentication: the stored password hash, login rate limiting,
@@ -64,6 +65,13 @@ int auth_secret_format(const struct auth_secret *secret, char *buf,
 int auth_secret_parse(const char *text, struct auth_secret *out);
 bool auth_secret_check(const struct auth_secret *secret,
 		       const char *password);
+
+/*
+ * Writes @path atomically (temporary file, fsync, rename, fsync of the
+ * directory) with exactly @mode.
+ */
+int auth_file_write(const char *path, const char *data, size_t len,
+		    mode_t mode);
 
 /* Writes @secret to @path atomically with mode 0600. */
 int auth_secret_save(const char *path, const struct auth_secret *secret);

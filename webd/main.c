@@ -15,15 +15,19 @@
 #include "daemon.h"
 #include "log.h"
 #include "server.h"
+#include "tls.h"
 
 #define WEBD_BUS_NAME BUS_NAME_PREFIX "Web"
 #define WEBD_PATH "/org/deskphone/Web"
 #define WEBD_INTERFACE BUS_NAME_PREFIX "Web1"
+#define WEBD_HTTP_PORT 8080
 
 struct webd_options {
 	struct server_config server;
 	const char *state_dir;
 	const char *password_file;
+	const char *cert_file;
+	const char *key_file;
 };
 
 static void webd_usage(FILE *f)
@@ -33,8 +37,16 @@ static void webd_usage(FILE *f)
 		"Admin web pages of the desk phone.\n\n"
 		"  --listen ADDR               IP literal to listen on "
 		"(default %s)\n"
-		"  --port N                    TCP port (default %u; "
+		"  --port N                    HTTPS port (default %u; "
 		"0: any free one)\n"
+		"  --http MODE                 plain HTTP: redirect (to "
+		"HTTPS) or off (default)\n"
+		"  --http-port N               plain HTTP port (default "
+		"%u)\n"
+		"  --cert FILE --key FILE      PEM certificate and key "
+		"(default: a device\n"
+		"                              certificate made at the "
+		"first start)\n"
 		"  --state-dir DIR             state directory "
 		"(default $STATE_DIRECTORY)\n"
 		"  --admin-password-file FILE  set the admin password to "
@@ -42,7 +54,8 @@ static void webd_usage(FILE *f)
 		"  --log-level LEVEL           err, warning, notice, info, "
 		"debug\n"
 		"  -h, --help                  show this help\n",
-		SERVER_DEFAULT_ADDRESS, SERVER_DEFAULT_PORT);
+		SERVER_DEFAULT_ADDRESS, SERVER_DEFAULT_PORT,
+		WEBD_HTTP_PORT);
 }
 
 static int webd_parse_port(const char *s, uint16_t *port)
@@ -67,6 +80,10 @@ static int webd_parse_args(int argc, char **argv, struct webd_options *o)
 		{ "state-dir", required_argument, NULL, 's' },
 		{ "admin-password-file", required_argument, NULL, 'a' },
 		{ "log-level", required_argument, NULL, 'L' },
+		{ "http", required_argument, NULL, 'H' },
+		{ "http-port", required_argument, NULL, 'P' },
+		{ "cert", required_argument, NULL, 'c' },
+		{ "key", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -74,6 +91,7 @@ static int webd_parse_args(int argc, char **argv, struct webd_options *o)
 
 	o->server.address = SERVER_DEFAULT_ADDRESS;
 	o->server.port = SERVER_DEFAULT_PORT;
+	o->server.http_port = WEBD_HTTP_PORT;
 
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -86,6 +104,30 @@ static int webd_parse_args(int argc, char **argv, struct webd_options *o)
 					optarg);
 				return -EINVAL;
 			}
+			break;
+		case 'P':
+			if (webd_parse_port(optarg, &o->server.http_port) < 0) {
+				log_err("Invalid --http-port %s: want 0..65535",
+					optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'H':
+			if (strcmp(optarg, "redirect") == 0) {
+				o->server.http_redirect = true;
+			} else if (strcmp(optarg, "off") == 0) {
+				o->server.http_redirect = false;
+			} else {
+				log_err("Invalid --http %s: want redirect or "
+					"off", optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'c':
+			o->cert_file = optarg;
+			break;
+		case 'k':
+			o->key_file = optarg;
 			break;
 		case 's':
 			o->state_dir = optarg;
@@ -115,6 +157,17 @@ static int webd_parse_args(int argc, char **argv, struct webd_options *o)
 		return -EINVAL;
 	}
 
+	if (!o->cert_file != !o->key_file) {
+		log_err("--cert and --key go together");
+		return -EINVAL;
+	}
+
+	if (o->server.http_redirect && o->server.port &&
+	    o->server.port == o->server.http_port) {
+		log_err("--port and --http-port are both %u", o->server.port);
+		return -EINVAL;
+	}
+
 	return 0;
 }
 
@@ -126,9 +179,19 @@ static int webd_get_url(sd_bus *bus, const char *path,
 	return sd_bus_message_append(reply, "s", server_url(userdata));
 }
 
+static int webd_get_http_url(sd_bus *bus, const char *path,
+			     const char *interface, const char *property,
+			     sd_bus_message *reply, void *userdata,
+			     sd_bus_error *error)
+{
+	return sd_bus_message_append(reply, "s", server_http_url(userdata));
+}
+
 static const sd_bus_vtable webd_vtable[] = {
 	SD_BUS_VTABLE_START(0),
 	SD_BUS_PROPERTY("Url", "s", webd_get_url, 0,
+			SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_PROPERTY("HttpUrl", "s", webd_get_http_url, 0,
 			SD_BUS_VTABLE_PROPERTY_CONST),
 	SD_BUS_VTABLE_END
 };
@@ -184,8 +247,9 @@ static int webd_signals(sd_event *event)
 	return r;
 }
 
-static int webd_run(const struct webd_options *o, const char *state_dir)
+static int webd_run(struct webd_options *o, const char *state_dir)
 {
+	struct tls_creds tls = { NULL, NULL };
 	struct server *server = NULL;
 	sd_event *event = NULL;
 	sd_bus *bus = NULL;
@@ -207,6 +271,12 @@ static int webd_run(const struct webd_options *o, const char *state_dir)
 		log_err("Failed to set up the event loop: %s", strerror(-r));
 		goto out;
 	}
+
+	r = tls_creds_load(&tls, state_dir, o->cert_file, o->key_file,
+			   o->server.address);
+	if (r < 0)
+		goto out;
+	o->server.tls = &tls;
 
 	r = server_start(&o->server, auth, &server);
 	if (r < 0)
@@ -231,6 +301,7 @@ out:
 	server_stop(server);
 	sd_bus_flush_close_unref(bus);
 	sd_event_unref(event);
+	tls_creds_clear(&tls);
 	free(auth);
 	return r;
 }

@@ -29,8 +29,12 @@
 
 struct server {
 	struct MHD_Daemon *mhd;
+	struct MHD_Daemon *redirect;	/* plain HTTP, or NULL */
 	struct auth *auth;
+	char host[64];			/* as in our URL: [v6] or v4 */
+	uint16_t port;
 	char url[80];
+	char http_url[80];
 };
 
 /* Collected request body; one per connection. */
@@ -38,7 +42,11 @@ struct server_request {
 	char *body;
 	size_t len;
 	bool too_large;
+	size_t discarded;
 };
+
+/* The most of a too large body read (and dropped) to answer 413. */
+#define SERVER_DISCARD_MAX (1024 * 1024)
 
 /* What a handler decided; sent by server_send(). */
 struct server_reply {
@@ -86,6 +94,8 @@ static enum MHD_Result server_send(struct MHD_Connection *c,
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
 	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(resp, "Strict-Transport-Security",
+				"max-age=31536000");
 
 	if (reply->location)
 		MHD_add_response_header(resp, "Location", reply->location);
@@ -129,12 +139,12 @@ static enum MHD_Result server_redirect(struct MHD_Connection *c,
 	return server_send(c, &reply);
 }
 
-/* With HTTPS this gains "Secure". */
+/* Secure: the browser never sends it over the plain HTTP redirect. */
 static void server_set_cookie(struct server_reply *reply, const char *token)
 {
 	snprintf(reply->cookie, sizeof(reply->cookie),
-		 SERVER_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; "
-		 "Max-Age=%llu", token,
+		 SERVER_COOKIE "=%s; Path=/; Secure; HttpOnly; "
+		 "SameSite=Strict; Max-Age=%llu", token,
 		 (unsigned long long)(AUTH_SESSION_IDLE_USEC / 1000000));
 }
 
@@ -250,7 +260,8 @@ static enum MHD_Result server_logout(struct MHD_Connection *c,
 	auth_session_end(session);
 	log_notice("Admin logged out");
 	return server_redirect(c, PAGE_LOGIN, SERVER_COOKIE "=; Path=/; "
-			       "HttpOnly; SameSite=Strict; Max-Age=0");
+			       "Secure; HttpOnly; SameSite=Strict; "
+			       "Max-Age=0");
 }
 
 static enum MHD_Result server_settings_post(struct MHD_Connection *c,
@@ -367,14 +378,14 @@ static enum MHD_Result server_get(struct MHD_Connection *c, const char *url,
 static bool server_origin_ok(struct MHD_Connection *c)
 {
 	const char *origin, *host;
-	size_t n = strlen("http://");
+	size_t n = strlen("https://");
 
 	origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
 	if (!origin)
 		return true;
 
 	host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
-	return host && strncasecmp(origin, "http://", n) == 0 &&
+	return host && strncasecmp(origin, "https://", n) == 0 &&
 	       strcasecmp(origin + n, host) == 0;
 }
 
@@ -440,10 +451,18 @@ static enum MHD_Result server_body(struct server_request *req,
 {
 	char *p;
 
-	/* Chunked uploads have no length up front: cut them off here. */
+	/*
+	 * Too large: the rest is read and dropped, so the client is
+	 * still there to get its 413 (closing now would reset the TLS
+	 * connection under it).  Past SERVER_DISCARD_MAX it is cut off.
+	 */
 	if (req->too_large || *size > SERVER_BODY_MAX - req->len) {
 		req->too_large = true;
-		return MHD_NO;
+		free(req->body);
+		req->body = NULL;
+		req->discarded += *size;
+		*size = 0;
+		return req->discarded > SERVER_DISCARD_MAX ? MHD_NO : MHD_YES;
 	}
 
 	p = realloc(req->body, req->len + *size + 1);
@@ -483,8 +502,9 @@ static enum MHD_Result server_handle(void *cls, struct MHD_Connection *c,
 					     "Content-Length");
 	if (length && strtoull(length, NULL, 10) > SERVER_BODY_MAX) {
 		req->too_large = true;
-		return server_send_error(c, 413, "Payload Too Large",
-					 "The form is too large.");
+		if (strtoull(length, NULL, 10) > SERVER_DISCARD_MAX)
+			return server_send_error(c, 413, "Payload Too Large",
+						 "The form is too large.");
 	}
 
 	return MHD_YES;
@@ -517,7 +537,8 @@ static int server_address(const struct server_config *config,
 		in->sin_family = AF_INET;
 		in->sin_port = htons(config->port);
 		*ipv6 = false;
-		snprintf(host, host_len, "%s", config->address);
+		if (host)
+			snprintf(host, host_len, "%s", config->address);
 		return 0;
 	}
 
@@ -525,26 +546,160 @@ static int server_address(const struct server_config *config,
 		in6->sin6_family = AF_INET6;
 		in6->sin6_port = htons(config->port);
 		*ipv6 = true;
-		snprintf(host, host_len, "[%s]", config->address);
+		if (host)
+			snprintf(host, host_len, "[%s]", config->address);
 		return 0;
 	}
 
 	return -EINVAL;
 }
 
+/* A Host header that is safe to put in a Location: name or IP literal. */
+static bool server_host_ok(const char *host)
+{
+	size_t n = strlen(host);
+
+	if (n == 0 || n > 255)
+		return false;
+
+	if (host[0] == '[')
+		return host[n - 1] == ']' &&
+		       strspn(host + 1, "0123456789abcdefABCDEF:.") == n - 2;
+
+	return strspn(host, "abcdefghijklmnopqrstuvwxyz"
+		      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") == n;
+}
+
+/* The host name of a Host header without its port, or NULL. */
+static const char *server_redirect_host(struct MHD_Connection *c,
+					char *buf, size_t len)
+{
+	const char *host, *end;
+
+	host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
+	if (!host)
+		return NULL;
+
+	/* "[::1]:8080", "phone:8080", "10.0.0.2" */
+	end = host[0] == '[' ? strchr(host, ']') : strchr(host, ':');
+	if (end && host[0] == '[')
+		end++;
+	if (!end)
+		end = host + strlen(host);
+	if ((size_t)(end - host) >= len)
+		return NULL;
+
+	memcpy(buf, host, (size_t)(end - host));
+	buf[end - host] = '\0';
+	return server_host_ok(buf) ? buf : NULL;
+}
+
+/*
+ * Plain HTTP: every GET goes to the same path over HTTPS.  Anything
+ * else is refused rather than redirected, so a form is never sent a
+ * second time after it has crossed the network in the clear.
+ */
+static enum MHD_Result server_redirect_handle(void *cls,
+					      struct MHD_Connection *c,
+					      const char *url,
+					      const char *method,
+					      const char *version,
+					      const char *upload_data,
+					      size_t *upload_size,
+					      void **con_cls)
+{
+	struct server_reply reply = { 0 };
+	char location[400], buf[260];
+	struct server *s = cls;
+	const char *host, *path;
+
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+		return server_send_error(c, 403, "Forbidden",
+					 "Use HTTPS for this page.");
+
+	host = server_redirect_host(c, buf, sizeof(buf));
+	if (!host)
+		host = s->host;
+
+	/* Only plain paths are carried over; anything odd goes to /. */
+	path = url && url[0] == '/' && strlen(url) < 100 &&
+	       strspn(url, "abcdefghijklmnopqrstuvwxyz0123456789/._-") ==
+	       strlen(url) ? url : "/";
+
+	snprintf(location, sizeof(location), "https://%s:%u%s", host,
+		 s->port, path);
+
+	reply.location = location;
+	if (page_error(301, "Moved Permanently", location, &reply.page) < 0)
+		return MHD_NO;
+
+	return server_send(c, &reply);
+}
+
+static uint16_t server_bound_port(struct MHD_Daemon *mhd, uint16_t asked)
+{
+	const union MHD_DaemonInfo *info;
+
+	info = MHD_get_daemon_info(mhd, MHD_DAEMON_INFO_BIND_PORT);
+	return info && info->port ? info->port : asked;
+}
+
+static int server_start_redirect(struct server *s,
+				 const struct server_config *config)
+{
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
+			     MHD_USE_ERROR_LOG;
+	struct sockaddr_storage ss;
+	char host[64];
+	bool ipv6;
+
+	server_address(config, &ss, &ipv6, host, sizeof(host));
+	if (ipv6) {
+		flags |= MHD_USE_IPv6;
+		((struct sockaddr_in6 *)&ss)->sin6_port =
+			htons(config->http_port);
+	} else {
+		((struct sockaddr_in *)&ss)->sin_port =
+			htons(config->http_port);
+	}
+
+	s->redirect = MHD_start_daemon(flags, config->http_port, NULL, NULL,
+				       server_redirect_handle, s,
+				       MHD_OPTION_SOCK_ADDR,
+				       (struct sockaddr *)&ss,
+				       MHD_OPTION_CONNECTION_LIMIT, 16u,
+				       MHD_OPTION_CONNECTION_TIMEOUT, 10u,
+				       MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+				       (size_t)(16 * 1024),
+				       MHD_OPTION_EXTERNAL_LOGGER,
+				       server_mhd_log, s,
+				       MHD_OPTION_END);
+	if (!s->redirect) {
+		log_err("Failed to listen for plain HTTP on %s port %u",
+			config->address, config->http_port);
+		return -EADDRNOTAVAIL;
+	}
+
+	snprintf(s->http_url, sizeof(s->http_url), "http://%s:%u/", host,
+		 server_bound_port(s->redirect, config->http_port));
+	log_info("Plain HTTP at %s redirects to HTTPS", s->http_url);
+	return 0;
+}
+
+/* TLS 1.2 and 1.3 only, GnuTLS's normal choice of ciphers in them. */
+static const char server_tls_priorities[] =
+	"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2";
+
 int server_start(const struct server_config *config, struct auth *auth,
 		 struct server **out)
 {
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
-			     MHD_USE_ERROR_LOG;
-	const union MHD_DaemonInfo *info;
+			     MHD_USE_ERROR_LOG | MHD_USE_TLS;
 	struct sockaddr_storage ss;
 	struct server *s;
-	char host[64];
-	uint16_t port;
 	bool ipv6;
 
-	if (server_address(config, &ss, &ipv6, host, sizeof(host)) < 0) {
+	if (server_address(config, &ss, &ipv6, NULL, 0) < 0) {
 		log_err("Invalid listen address %s: not an IP literal",
 			config->address);
 		return -EINVAL;
@@ -554,14 +709,20 @@ int server_start(const struct server_config *config, struct auth *auth,
 	if (!s)
 		return -ENOMEM;
 	s->auth = auth;
+	server_address(config, &ss, &ipv6, s->host, sizeof(s->host));
 
 	if (ipv6)
 		flags |= MHD_USE_IPv6;
 
-	/* HTTPS later: MHD_USE_TLS plus the key and certificate here. */
 	s->mhd = MHD_start_daemon(flags, config->port, NULL, NULL,
 				  server_handle, s,
 				  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+				  MHD_OPTION_HTTPS_MEM_KEY,
+				  config->tls->key_pem,
+				  MHD_OPTION_HTTPS_MEM_CERT,
+				  config->tls->cert_pem,
+				  MHD_OPTION_HTTPS_PRIORITIES,
+				  server_tls_priorities,
 				  MHD_OPTION_CONNECTION_LIMIT, 32u,
 				  MHD_OPTION_CONNECTION_TIMEOUT, 30u,
 				  MHD_OPTION_CONNECTION_MEMORY_LIMIT,
@@ -572,18 +733,22 @@ int server_start(const struct server_config *config, struct auth *auth,
 				  s,
 				  MHD_OPTION_END);
 	if (!s->mhd) {
-		log_err("Failed to listen on %s port %u (in use or not an "
-			"address of this host?)", config->address,
-			config->port);
+		log_err("Failed to serve HTTPS on %s port %u (in use, not an "
+			"address of this host, or a bad key?)",
+			config->address, config->port);
 		free(s);
 		return -EADDRNOTAVAIL;
 	}
 
-	info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
-	port = info && info->port ? info->port : config->port;
-	snprintf(s->url, sizeof(s->url), "http://%s:%u/", host, port);
-
+	s->port = server_bound_port(s->mhd, config->port);
+	snprintf(s->url, sizeof(s->url), "https://%s:%u/", s->host, s->port);
 	log_info("Serving the admin pages at %s", s->url);
+
+	if (config->http_redirect && server_start_redirect(s, config) < 0) {
+		server_stop(s);
+		return -EADDRNOTAVAIL;
+	}
+
 	*out = s;
 	return 0;
 }
@@ -592,6 +757,9 @@ void server_stop(struct server *server)
 {
 	if (!server)
 		return;
+
+	if (server->redirect)
+		MHD_stop_daemon(server->redirect);
 
 	/* Joins the HTTP thread; its bus connection is then ours to drop. */
 	MHD_stop_daemon(server->mhd);
@@ -602,4 +770,9 @@ void server_stop(struct server *server)
 const char *server_url(const struct server *server)
 {
 	return server->url;
+}
+
+const char *server_http_url(const struct server *server)
+{
+	return server->http_url;
 }

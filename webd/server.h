@@ -1,23 +1,28 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "auth.h"
+#include "tls.h"
 
 /*
- * The HTTP side of webd.  All libmicrohttpd setup lives in server.c's
- * server_start(), so HTTPS (GnuTLS key and certificate options) can be
- * added there alone.
+ * The HTTP side of webd: the pages over HTTPS (libmicrohttpd with
+ * GnuTLS), and optionally a plain HTTP listener that only redirects to
+ * them.
  */
 #define SERVER_DEFAULT_ADDRESS "127.0.0.1"
-#define SERVER_DEFAULT_PORT 8080
+#define SERVER_DEFAULT_PORT 8443
 #define SERVER_BODY_MAX (64 * 1024)
 #define SERVER_COOKIE "dp_session"
 
 struct server_config {
 	const char *address;		/* IPv4 or IPv6 literal */
-	uint16_t port;			/* 0: any free port */
+	uint16_t port;			/* HTTPS; 0: any free port */
+	bool http_redirect;		/* plain HTTP listener on http_port */
+	uint16_t http_port;		/* 0: any free port */
+	const struct tls_creds *tls;	/* must outlive the server */
 };
 
 struct server;
@@ -33,5 +38,8 @@ int server_start(const struct server_config *config, struct auth *auth,
 /* Stops the thread and waits for it; NULL is fine. */
 void server_stop(struct server *server);
 
-/* "http://127.0.0.1:8080/" */
+/* "https://127.0.0.1:8443/" */
 const char *server_url(const struct server *server);
+
+/* "http://127.0.0.1:8080/", or "" when plain HTTP is off. */
+const char *server_http_url(const struct server *server);

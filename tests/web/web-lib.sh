@@ -1,8 +1,12 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Helpers for the webd tests; source after tests/lib.sh.
 
-WEB_PORT=${WEB_PORT:-8080}
-WEB_BASE="http://127.0.0.1:$WEB_PORT"
+WEB_PORT=${WEB_PORT:-8443}
+WEB_HTTP_PORT=${WEB_HTTP_PORT:-8080}
+WEB_BASE="https://127.0.0.1:$WEB_PORT"
+# The device certificate webd makes at its first start; trusted for
+# this test only (it names 127.0.0.1), so curl verifies every request.
+WEB_CA=${WEB_CA:-$WORK/state/webd-cert.pem}
 WEBD="$BUILD/webd/webd"
 FAKE_OWNER="$BUILD/tests/web/fake-owner"
 
@@ -12,8 +16,8 @@ web_http() {
 	local path
 	path=${!#}
 	set -- "${@:1:$#-1}"
-	curl -sS --max-time 10 -o "$WORK/body" -D "$WORK/headers" \
-		-w '%{http_code}' "$@" "$WEB_BASE$path"
+	curl -sS --max-time 10 --cacert "$WEB_CA" -o "$WORK/body" \
+		-D "$WORK/headers" -w '%{http_code}' "$@" "$WEB_BASE$path"
 }
 
 web_header() {
@@ -36,7 +40,8 @@ web_start() {
 	dp_spawn "$name" "$WEBD" --state-dir "$WORK/state" --port "$WEB_PORT" \
 		"$@"
 	dp_wait_name org.deskphone.Web 10
-	dp_wait_for 5 curl -s -o /dev/null "$WEB_BASE/login" ||
+	dp_wait_for 5 curl -s --cacert "$WEB_CA" -o /dev/null \
+		"$WEB_BASE/login" ||
 		dp_fail "webd does not answer on $WEB_BASE"
 }
 
