@@ -315,7 +315,6 @@ static int netd_setup_link(struct netd *n)
 	if (r < 0) {
 		log_err("Interface %s is not usable (no such Ethernet "
 			"interface): %s", n->ifname, strerror(-r));
-		n->ifindex = 0;
 		return r;
 	}
 
@@ -437,6 +436,7 @@ static int netd_setup(struct netd *n, const char *state_option)
 
 	if (n->ifname && netd_setup_link(n) < 0) {
 		/* Keep serving: the parameters can still be read and set. */
+		n->ifindex = 0;
 		n->state = "failed";
 		sd_event_source_set_enabled(n->reconfigure, SD_EVENT_OFF);
 	}
