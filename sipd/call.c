@@ -299,6 +299,18 @@ static void sipd_call_incoming(struct sipd *d, nua_handle_t *nh,
 		return;
 	}
 
+	if (param_is_true(param_store_get(d->params, "Auth_INVITE_1_"))) {
+		r = sipd_auth_invite(d, nh, sip);
+		if (r < 0) {
+			log_err("Cannot check the INVITE's credentials: %s",
+				strerror(-r));
+			nua_respond(nh, SIP_500_INTERNAL_SERVER_ERROR,
+				    TAG_END());
+		}
+		if (r != 0)
+			return;
+	}
+
 	r = sipd_call_check_offer(sip, &media);
 	if (r < 0) {
 		log_notice("No common codec with %s (%s), refusing call",

@@ -170,6 +170,9 @@ int sipd_call_hangup(struct sipd *d);
 void sipd_call_stop(struct sipd *d);
 bool sipd_call_owns(struct sipd *d, nua_handle_t *nh);
 
+/* auth.c: Auth_INVITE_1_ */
+int sipd_auth_invite(struct sipd *d, nua_handle_t *nh, const sip_t *sip);
+
 /* audio.c: client of org.deskphone.Audio1 */
 void sipd_audio_ring(struct sipd *d, bool on);
 int sipd_audio_open(struct sipd *d);

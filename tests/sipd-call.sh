@@ -10,6 +10,8 @@
 #  4. outgoing Dial() to a registered sipp UAS, Hangup() -> BYE
 #  5. without audiod: the call is still answered (inactive stream)
 #  6. the caller cancels while it rings; 7. an outgoing call gets 404
+#  8. Auth_INVITE_1_: a direct INVITE is challenged (401) and needs the
+#     line's credentials for the Request-URI
 # SIPD_WRAP="valgrind --leak-check=full" runs sipd under a checker.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 dp_unshare_net "$@"
@@ -430,6 +432,36 @@ expect_call 10 idle
 grep -q 'audiod OpenStream failed\|Failed to call audiod' "$WORK/sipd.log" ||
 	dp_fail "the audiod failure was not logged"
 kill -0 "$(dp_pid sipd)" || dp_fail "sipd died"
+
+dp_log "8. Auth_INVITE_1_: INVITEs sent straight to sipd must authenticate"
+busctl --system call "${SIP[@]}" org.deskphone.Parameters1 Set ss \
+	Auth_INVITE_1_ Yes || dp_fail "Set Auth_INVITE_1_ failed"
+# direct_uac NAME FINAL PASSWORD [sipp options]: sipd challenges with 401
+direct_uac() {
+	local name=$1 final=$2 pw=$3
+	shift 3
+
+	make_uac "$name" "0" "$final"
+	sed -i 's|<recv response="407" auth="true"/>|<recv response="401" auth="true"/>|' \
+		"$WORK/$name.xml"
+	timeout 30 sipp -sf "$WORK/$name.xml" "127.0.0.1:$SPORT" -i 127.0.0.1 \
+		-p 25020 -mp 27000 -s 1000 -au 1000 -ap "$pw" -m 1 -d 200 \
+		-nostdin -timeout 20s -timeout_error "$@" \
+		> "$WORK/$name.log" 2>&1
+}
+direct_uac authbad "$(final_reject 403)" wrong -auth_uri 1000@phone.test ||
+	dp_fail "a wrong password was not refused with 403"
+direct_uac authuri "$(final_reject 403)" secret ||
+	dp_fail "a digest for another URI was not refused with 403"
+[ "$(call_prop CallState)" = idle ] || dp_fail "a refused INVITE rang"
+direct_uac authok "$FINAL_OK" secret -auth_uri 1000@phone.test &
+pid=$!
+expect_call 10 ringing
+sip_call Answer || dp_fail "Answer() failed"
+wait "$pid" || dp_fail "the authenticated INVITE failed"
+expect_call 10 idle
+busctl --system call "${SIP[@]}" org.deskphone.Parameters1 Set ss \
+	Auth_INVITE_1_ No || dp_fail "Set Auth_INVITE_1_ failed"
 
 dp_log "signals: PropertiesChanged and CallEnded"
 # monitor_after NAME VALUE: a signal line naming NAME followed by VALUE
