@@ -69,7 +69,8 @@ int bus_open(sd_bus **out, const char *name)
 	/* Honours DBUS_SYSTEM_BUS_ADDRESS, as the tests and run command use. */
 	r = sd_bus_open_system(&bus);
 	if (r < 0) {
-		log_err("Failed to connect to the system bus: %s", strerror(-r));
+		log_err("Failed to connect to the system bus: %s",
+			strerror(-r));
 		return r;
 	}
 

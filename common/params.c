@@ -150,7 +150,8 @@ static int param_check_uint(const struct param_def *def, const char *value,
 	return 0;
 
 bad:
-	return param_reason(reason, len, "must be a whole number from %lu to %lu",
+	return param_reason(reason, len,
+			    "must be a whole number from %lu to %lu",
 			    def->min, def->max);
 }
 
@@ -243,7 +244,7 @@ static bool param_hostname_valid(const char *s, size_t n)
 			return false;
 	}
 
-	/* A trailing dot is allowed (absolute name); a trailing hyphen is not. */
+	/* A trailing dot is allowed (absolute name), a trailing hyphen not. */
 	if (s[n - 1] == '-')
 		return false;
 
@@ -268,7 +269,8 @@ static int param_check_port(const char *s, char *reason, size_t len)
 	return 0;
 
 bad:
-	return param_reason(reason, len, "port must be a number from 1 to 65535");
+	return param_reason(reason, len,
+			    "port must be a number from 1 to 65535");
 }
 
 static int param_check_host(const char *value, char *reason, size_t len)
@@ -339,7 +341,7 @@ static int param_check_sip_user(const char *value, char *reason, size_t len)
 		}
 
 		return param_reason(reason, len,
-				    "contains '%c', which a SIP user name cannot",
+				    "contains '%c', not allowed in a SIP user",
 				    isprint((unsigned char)*p) ? *p : '?');
 	}
 
@@ -636,7 +638,8 @@ static void param_store_take(struct param_store *s, char *name, char *value)
 	char *copy;
 
 	if (i < 0) {
-		log_warning("%s: unknown parameter %s, ignoring", s->path, name);
+		log_warning("%s: unknown parameter %s, ignoring", s->path,
+			    name);
 		return;
 	}
 
