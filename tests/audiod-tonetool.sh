@@ -49,6 +49,9 @@ grep -Eq 'peaks=(440,480|480,440) ' "$WORK/peaks.txt" ||
 	> "$WORK/st.raw"
 expect_rc 1 "$TONE" expect "$WORK/st.raw" 700 --seconds 0.9
 expect_rc 0 "$TONE" expect "$WORK/st.raw" 700 --skip 1.1
+expect_rc 0 "$TONE" expect "$WORK/st.raw" 700 --last 1.5
+expect_rc 0 "$TONE" expect "$WORK/st.raw" 700 --seconds 1.5 --last 0.4
+expect_rc 1 "$TONE" expect "$WORK/st.raw" 700 --seconds 1.0 --last 0.5
 expect_rc 1 "$TONE" expect "$WORK/s.raw" 700
 grep -q 'below' "$WORK/out.txt" || dp_fail "silence not reported as level"
 

@@ -22,6 +22,7 @@
  * Options of detect and expect:
  *   --skip SECONDS   ignore the start of the file
  *   --seconds N      analyse at most N seconds after the skip
+ *   --last N         analyse only the last N seconds (after the above)
  *   --rate HZ        sample rate of a raw file (default 8000)
  *   --ulaw           a raw file holds mu-law bytes, not S16LE
  *   --peaks N        (detect) also list the N strongest local peaks
@@ -52,6 +53,7 @@
 struct tt_options {
 	double skip;
 	double seconds;
+	double last;
 	unsigned int rate;
 	bool ulaw;
 	unsigned int peaks;
@@ -82,10 +84,10 @@ static int tt_usage(void)
 		"usage: tone-tool gen FREQ SECONDS OUT[.wav] [--ulaw] "
 		"[--freq2 HZ] [--amplitude A]\n"
 		"       tone-tool detect FILE [--skip S] [--seconds N] "
-		"[--rate HZ] [--ulaw] [--peaks N]\n"
+		"[--last N] [--rate HZ] [--ulaw] [--peaks N]\n"
 		"       tone-tool expect FILE FREQ [--tolerance HZ] "
-		"[--min-rms LEVEL] [--skip S] [--seconds N] [--rate HZ] "
-		"[--ulaw]\n");
+		"[--min-rms LEVEL] [--skip S] [--seconds N] [--last N] "
+		"[--rate HZ] [--ulaw]\n");
 	return 2;
 }
 
@@ -123,6 +125,8 @@ static bool tt_parse_options(int argc, char **argv, struct tt_options *o)
 			o->skip = v;
 		else if (strcmp(opt, "--seconds") == 0)
 			o->seconds = v;
+		else if (strcmp(opt, "--last") == 0)
+			o->last = v;
 		else if (strcmp(opt, "--rate") == 0 && v >= 1000 && v <= 384000)
 			o->rate = (unsigned int)v;
 		else if (strcmp(opt, "--peaks") == 0 && v >= 1 && v <= 20)
@@ -479,7 +483,7 @@ static int tt_load(const char *path, const struct tt_options *o,
 	return r;
 }
 
-/* Applies --skip and --seconds in place. */
+/* Applies --skip, --seconds and --last in place. */
 static void tt_window(struct tt_audio *a, const struct tt_options *o)
 {
 	size_t skip = (size_t)(o->skip * a->rate), keep;
@@ -493,6 +497,15 @@ static void tt_window(struct tt_audio *a, const struct tt_options *o)
 		keep = (size_t)(o->seconds * a->rate);
 		if (keep < a->n)
 			a->n = keep;
+	}
+
+	if (o->last > 0) {
+		keep = (size_t)(o->last * a->rate);
+		if (keep < a->n) {
+			memmove(a->samples, a->samples + a->n - keep,
+				keep * sizeof(float));
+			a->n = keep;
+		}
 	}
 }
 
