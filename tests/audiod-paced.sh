@@ -126,7 +126,8 @@ for k in seq_errors ts_errors ssrc_changes bad_pt; do
 done
 
 "$TONE" expect "$WORK/from-audiod.raw" 700 --skip 1 --min-rms 2000 \
-	> "$WORK/sent.txt" || dp_fail "capture not sent: $(cat "$WORK/sent.txt")"
+	> "$WORK/sent.txt" ||
+	dp_fail "capture not sent: $(cat "$WORK/sent.txt")"
 dp_log "sent: $(cat "$WORK/sent.txt")"
 
 # PulseAudio's null sink takes 1 to 2 s to start consuming a new
