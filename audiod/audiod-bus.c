@@ -107,9 +107,11 @@ static int audiod_bus_open_stream(sd_bus_message *m, void *userdata,
 					   local);
 
 	/* Never 0, so a caller can use 0 as "no stream". */
-	(*slot)->id = ++d->last_id ? d->last_id : ++d->last_id;
-	log_info("Stream %u open on %s port %u", (*slot)->id, local,
-		 (*slot)->port);
+	if (++d->last_id == 0)
+		d->last_id = 1;
+	(*slot)->id = d->last_id;
+	log_info("Stream %u open on %s port %u", (*slot)->id,
+		 *local ? local : "0.0.0.0", (*slot)->port);
 
 	return sd_bus_reply_method_return(m, "uq", (*slot)->id,
 					  (*slot)->port);
