@@ -197,4 +197,17 @@ sipd_start
 expect_state 10 registered
 [ "$(kam_contacts)" = 1 ] || dp_fail "no binding after the restart"
 
+dp_log "--bind 0.0.0.0: the contact is the address routed to the proxy"
+dp_stop sipd
+ip addr add 10.99.0.2/32 dev lo || dp_fail "cannot add 10.99.0.2 to lo"
+mkdir -p "$WORK/state2"
+dp_spawn sipd2 env TPORT_LOG=1 ${SIPD_WRAP:-} "$SIPD" \
+	--state-dir "$WORK/state2" --port 5064
+dp_wait_name org.deskphone.Sip
+params SetMany 'a{ss}' 2 Proxy_1_ 10.99.0.2:5099 User_ID_1_ 1000 ||
+	dp_fail "SetMany failed"
+dp_wait_for 10 grep -q 'Contact: <sip:1000@10.99.0.2:5064' \
+	"$WORK/sipd2.log" || dp_fail "contact is not the routed address"
+expect_state 10 failed
+
 dp_log "PASS"
