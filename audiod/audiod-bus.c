@@ -252,11 +252,62 @@ static const sd_bus_vtable audiod_bus_vtable[] = {
 	SD_BUS_VTABLE_END
 };
 
+/*
+ * sipd is the one client that opens streams in production.  When its
+ * name loses or changes owner (a crash, a restart), whatever it left
+ * open is orphaned: close it all, or the next call would find the old
+ * stream still running and be refused.  Streams opened by anyone else
+ * (busctl in the tests) are not tied to a connection.
+ */
+static int audiod_bus_on_sipd(sd_bus_message *m, void *userdata,
+			      sd_bus_error *error)
+{
+	const char *name, *old_owner, *new_owner;
+	struct audiod *d = userdata;
+	unsigned int n = 0;
+	size_t i;
+
+	if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0 ||
+	    strcmp(name, AUDIOD_SIPD_NAME) != 0 || !*old_owner)
+		return 0;
+
+	for (i = 0; i < AUDIOD_MAX_STREAMS; i++) {
+		if (!d->streams[i])
+			continue;
+		stream_free(d->streams[i]);
+		d->streams[i] = NULL;
+		n++;
+	}
+
+	if (n || d->ringing)
+		log_notice("%s left the bus: closed %u stream(s)%s",
+			   AUDIOD_SIPD_NAME, n,
+			   d->ringing ? ", ring stopped" : "");
+
+	d->active = NULL;
+	d->ringing = false;
+	engine_update(d);
+	return 0;
+}
+
 int audiod_bus_add(struct audiod *d)
 {
-	return sd_bus_add_object_vtable(d->bus, NULL, AUDIOD_BUS_PATH,
-					AUDIOD_BUS_INTERFACE,
-					audiod_bus_vtable, d);
+	int r;
+
+	r = sd_bus_add_object_vtable(d->bus, NULL, AUDIOD_BUS_PATH,
+				     AUDIOD_BUS_INTERFACE, audiod_bus_vtable,
+				     d);
+	if (r < 0)
+		return r;
+
+	return sd_bus_add_match(d->bus, NULL,
+				"type='signal',"
+				"sender='org.freedesktop.DBus',"
+				"path='/org/freedesktop/DBus',"
+				"interface='org.freedesktop.DBus',"
+				"member='NameOwnerChanged',"
+				"arg0='" AUDIOD_SIPD_NAME "'",
+				audiod_bus_on_sipd, d);
 }
 
 void audiod_bus_emit(struct audiod *d, const char *property)

@@ -24,6 +24,7 @@
 #define AUDIOD_BUS_NAME "org.deskphone.Audio"
 #define AUDIOD_BUS_PATH "/org/deskphone/Audio"
 #define AUDIOD_BUS_INTERFACE "org.deskphone.Audio1"
+#define AUDIOD_SIPD_NAME "org.deskphone.Sip"
 
 enum audiod_state {
 	AUDIOD_STATE_IDLE,

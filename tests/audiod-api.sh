@@ -3,7 +3,8 @@
 # audiod's D-Bus contract, without checking audio (tests/audiod-stream.sh
 # does that): argument errors and their error names, port allocation
 # within RTP_Port_Min..RTP_Port_Max, ring/stream state rules, the
-# stream limit, and parameters kept across a restart.
+# stream limit, parameters kept across a restart, and streams closed
+# when sipd leaves the bus.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 dp_unshare_net "$@"
 
@@ -197,6 +198,25 @@ start_audiod
 	dp_fail "Playback_Device lost over a restart"
 [ "$(prop State)" = idle ] || dp_fail "not idle after a restart"
 expect_error $E.NotFound $A.CloseStream "$id2"
+
+# --- sipd going away closes what it left open ---------------------------
+SIPD=$BUILD/sipd/sipd
+[ -x "$SIPD" ] || dp_fail "sipd is not built"
+mkdir -p "$WORK/sipd"
+dp_spawn sipd "$SIPD" --state-dir "$WORK/sipd" --bind 127.0.0.1 --port 25062
+dp_wait_name org.deskphone.Sip
+open_stream 127.0.0.1
+id1=$ID
+open_stream 127.0.0.1
+audio StartStream usqy "$id1" 127.0.0.1 40000 0 || dp_fail "StartStream"
+[ "$(prop State)" = streaming ] || dp_fail "State is not streaming"
+dp_stop sipd
+dp_wait_prop 3 idle org.deskphone.Audio /org/deskphone/Audio $A State ||
+	dp_fail "audiod still $(prop State) after sipd left"
+expect_error $E.NotFound $A.CloseStream "$id1"
+expect_error $E.NotFound $A.CloseStream "$ID"
+grep -q 'org.deskphone.Sip left the bus: closed 2 stream' "$WORK/audiod.log" ||
+	dp_fail "sipd leaving was not logged"
 
 if grep -q '^<[0-3]>' "$WORK/audiod.log"; then
 	dp_fail "audiod logged errors: $(grep '^<[0-3]>' "$WORK/audiod.log")"
