@@ -321,6 +321,9 @@ static int sipd_open_bus(struct sipd *d)
 		return r;
 	}
 
+	if (!strcmp(d->bind_addr, "0.0.0.0"))
+		sipd_bus_watch_net(d);
+
 	/* the name last: callers find the objects complete */
 	r = sd_bus_request_name(d->bus, SIPD_BUS_NAME, 0);
 	if (r < 0) {

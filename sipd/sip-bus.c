@@ -192,3 +192,72 @@ void sipd_bus_call_ended(struct sipd *d, const char *reason)
 
 	sipd_loop_rearm(d);
 }
+
+/* True when PropertiesChanged message @m names @property. */
+static bool sipd_bus_names_property(sd_bus_message *m, const char *property)
+{
+	const char *iface, *name;
+	bool found = false;
+	int r;
+
+	r = sd_bus_message_read(m, "s", &iface);
+	if (r < 0 || strcmp(iface, "org.deskphone.Net1") != 0)
+		return false;
+
+	r = sd_bus_message_enter_container(m, 'a', "{sv}");
+	while (r > 0 && !found) {
+		r = sd_bus_message_enter_container(m, 'e', "sv");
+		if (r <= 0)
+			break;
+
+		r = sd_bus_message_read(m, "s", &name);
+		if (r >= 0 && !strcmp(name, property))
+			found = true;
+
+		sd_bus_message_skip(m, "v");
+		sd_bus_message_exit_container(m);
+	}
+
+	if (found)
+		return true;
+
+	sd_bus_message_exit_container(m);
+	r = sd_bus_message_enter_container(m, 'a', "s");
+	while (r > 0 && sd_bus_message_read(m, "s", &name) > 0) {
+		if (!strcmp(name, property))
+			return true;
+	}
+
+	return false;
+}
+
+static int sipd_bus_net_changed(sd_bus_message *m, void *userdata,
+				sd_bus_error *ret_error)
+{
+	struct sipd *d = userdata;
+
+	if (!sipd_bus_names_property(m, "Address"))
+		return 0;
+
+	log_info("The network address changed, registering again");
+	sipd_reg_schedule_restart(d);
+	return 0;
+}
+
+/*
+ * With --bind 0.0.0.0 the contact follows the route to the proxy, so a
+ * new address from netd means a new registration.
+ */
+int sipd_bus_watch_net(struct sipd *d)
+{
+	int r;
+
+	r = sd_bus_match_signal(d->bus, NULL, NULL, "/org/deskphone/Net",
+				"org.freedesktop.DBus.Properties",
+				"PropertiesChanged", sipd_bus_net_changed, d);
+	if (r < 0)
+		log_warning("Cannot watch netd's address: %s, ignoring",
+			    strerror(-r));
+
+	return r;
+}

@@ -140,6 +140,7 @@ void sipd_loop_detach_signals(struct sipd *d);
 int sipd_bus_add(struct sipd *d);
 void sipd_bus_changed(struct sipd *d, const char *property, ...);
 void sipd_bus_call_ended(struct sipd *d, const char *reason);
+int sipd_bus_watch_net(struct sipd *d);
 const char *sipd_reg_state_name(enum sipd_reg_state state);
 const char *sipd_call_state_name(enum sipd_call_state state);
 

@@ -63,6 +63,18 @@ registers() {
 	grep -c 'sofia: *REGISTER sip:' "$WORK/sipd.log"
 }
 
+registers2() {
+	grep -c 'sofia: *REGISTER sip:' "$WORK/sipd2.log"
+}
+
+registers2_above() {
+	[ "$(registers2)" -gt "$1" ]
+}
+
+kam_contacts_are() {
+	[ "$(kam_contacts)" = "$1" ]
+}
+
 params() {
 	busctl --system call "${SIP[@]}" org.deskphone.Parameters1 "$@"
 }
@@ -119,7 +131,7 @@ esac
 grep -A1 'string "RegistrationReason"' "$WORK/monitor.log" |
 	grep -q 'variant *string "401 Unauthorized: wrong credentials"' ||
 	dp_fail "no PropertiesChanged signal for the failure reason"
-dp_wait_for 5 test "$(kam_contacts)" = 0 ||
+dp_wait_for 5 kam_contacts_are 0 ||
 	dp_fail "old binding not removed after the change"
 
 # Backoff 5 s then 10 s (+-20 %): in 15 s at most 3 attempts of 2
@@ -209,5 +221,14 @@ params SetMany 'a{ss}' 2 Proxy_1_ 10.99.0.2:5099 User_ID_1_ 1000 ||
 dp_wait_for 10 grep -q 'Contact: <sip:1000@10.99.0.2:5064' \
 	"$WORK/sipd2.log" || dp_fail "contact is not the routed address"
 expect_state 10 failed
+# netd announcing a new address makes sipd register again at once
+n0=$(registers2)
+busctl --system emit /org/deskphone/Net org.freedesktop.DBus.Properties \
+	PropertiesChanged 'sa{sv}as' org.deskphone.Net1 1 Address s \
+	10.99.0.2 0 || dp_fail "cannot emit a netd signal"
+dp_wait_for 5 grep -q 'network address changed' "$WORK/sipd2.log" ||
+	dp_fail "sipd ignored netd's address change"
+dp_wait_for 5 registers2_above "$n0" ||
+	dp_fail "no REGISTER after the address change"
 
 dp_log "PASS"
