@@ -8,6 +8,7 @@ void jitter_reset(struct jitter *j)
 	j->head = 0;
 	j->len = 0;
 	j->playing = false;
+	j->high_gets = 0;
 }
 
 static void jitter_drop(struct jitter *j, size_t n)
@@ -40,12 +41,30 @@ void jitter_put(struct jitter *j, const int16_t *samples, size_t n)
 	j->len += n;
 }
 
+/* A delay that stays high after a burst is not needed: shed it. */
+static void jitter_trim(struct jitter *j)
+{
+	if (j->len <= JITTER_HIGH) {
+		j->high_gets = 0;
+		return;
+	}
+
+	if (++j->high_gets < JITTER_HIGH_GETS)
+		return;
+
+	jitter_drop(j, j->len - JITTER_PREFILL);
+	j->high_gets = 0;
+}
+
 bool jitter_get(struct jitter *j, int16_t *out, size_t n)
 {
 	size_t take, i;
 
 	if (!j->playing && j->len >= JITTER_PREFILL)
 		j->playing = true;
+
+	if (j->playing)
+		jitter_trim(j);
 
 	if (!j->playing) {
 		memset(out, 0, n * sizeof(*out));

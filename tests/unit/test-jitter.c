@@ -133,12 +133,45 @@ static void test_steady(void)
 	}
 }
 
+/* A burst leaves 150 ms queued: after 1 s it is cut to the prefill. */
+static void test_trim(void)
+{
+	int16_t out[160], next = 1;
+	int round;
+
+	jitter_reset(&jb);
+	test_put_ramp(&next, 1200);
+	for (round = 0; round < JITTER_HIGH_GETS - 1; round++) {
+		test_put_ramp(&next, 160);
+		jitter_get(&jb, out, 160);
+	}
+	CHECK(jb.len == 1200, "trimmed too early: %zu", jb.len);
+
+	test_put_ramp(&next, 160);
+	jitter_get(&jb, out, 160);
+	CHECK(jb.len == JITTER_PREFILL - 160, "after the trim: %zu", jb.len);
+	CHECK(out[0] == (int16_t)(next - JITTER_PREFILL),
+	      "trim kept %d first, not the newest samples", out[0]);
+
+	/* At the mark when read: never trimmed. */
+	jitter_reset(&jb);
+	next = 1;
+	test_put_ramp(&next, JITTER_HIGH - 160);
+	for (round = 0; round < 3 * JITTER_HIGH_GETS; round++) {
+		test_put_ramp(&next, 160);
+		jitter_get(&jb, out, 160);
+	}
+	CHECK(jb.len == JITTER_HIGH - 160, "a steady %d was trimmed to %zu",
+	      JITTER_HIGH - 160, jb.len);
+}
+
 int main(void)
 {
 	test_prefill();
 	test_underrun();
 	test_overflow();
 	test_steady();
+	test_trim();
 
 	if (failures) {
 		fprintf(stderr, "%d check(s) failed\n", failures);
