@@ -220,7 +220,7 @@ int engine_update(struct audiod *d)
 	if (old != state) {
 		if (state == AUDIOD_STATE_IDLE)
 			engine_pcm_drop(&d->playback);
-		else if (old == AUDIOD_STATE_IDLE)
+		else if (old == AUDIOD_STATE_IDLE || !d->playback)
 			engine_pcm_want(d, &d->playback, "Playback_Device",
 					SND_PCM_STREAM_PLAYBACK);
 
