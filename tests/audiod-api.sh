@@ -191,6 +191,12 @@ audio StartStream usqy "$id2" 127.0.0.1 40002 0 ||
 [ "$(prop State)" = streaming ] || dp_fail "State is not streaming"
 
 # --- parameters survive a restart; streams do not -----------------------
+# SIGTERM in the middle of a stream: a clean exit all the same.
+pid=$(dp_pid audiod)
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+[ $rc = 0 ] || dp_fail "audiod exited with $rc on SIGTERM while streaming"
 dp_stop audiod
 grep -q silence "$WORK/state/audiod.conf" || dp_fail "audiod.conf not saved"
 start_audiod
