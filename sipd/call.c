@@ -94,7 +94,7 @@ static void sipd_call_finish(struct sipd *d, int status, const char *phrase)
 			 phrase ? phrase : "");
 
 	sipd_call_ring(d, false);
-	if (c->stream_id && !c->stream_pending && !c->stream_failed)
+	if (sipd_call_has_stream(c))
 		sipd_audio_close(d, c->stream_id);
 
 	if (c->nh)

@@ -39,6 +39,7 @@ static void sipd_loop_process(struct sipd *d)
 
 	if (r == -ECONNRESET || r == -ENOTCONN) {
 		log_err("Lost the bus connection, stopping");
+		d->failed = true;
 		su_root_break(d->root);
 	}
 }

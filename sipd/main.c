@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,7 +178,7 @@ static void sipd_nua_cb(nua_event_t event, int status, const char *phrase,
 		log_warning("SIP stack error: %d %s", status, phrase);
 		break;
 	default:
-		/* OPTIONS and the like: nua answered, nobody keeps the handle */
+		/* OPTIONS and the like: answered by nua, nobody keeps it */
 		if (nh && nua_event_is_incoming_request(event) &&
 		    !sipd_reg_owns(d, nh) && !sipd_call_owns(d, nh))
 			nua_handle_destroy(nh);
@@ -238,6 +239,23 @@ static void sipd_param_changed(struct param_store *store,
 	sipd_reg_schedule_restart(d);
 }
 
+/*
+ * A damaged sipd.conf is moved aside, not overwritten by the next Set:
+ * an operator can still recover the values from it.
+ */
+static void sipd_keep_damaged(const char *path)
+{
+	char aside[PATH_MAX];
+
+	snprintf(aside, sizeof(aside), "%s.damaged", path);
+	if (rename(path, aside) < 0)
+		log_warning("Failed to move %s aside: %s", path,
+			    strerror(errno));
+	else
+		log_err("%s is damaged, kept as %s; running on defaults", path,
+			aside);
+}
+
 static int sipd_open_params(struct sipd *d, const char *state_opt)
 {
 	char *dir = NULL, *path = NULL;
@@ -257,18 +275,20 @@ static int sipd_open_params(struct sipd *d, const char *state_opt)
 
 	r = param_store_new(&d->params, sipd_param_defs, sipd_n_param_defs,
 			    path);
-	free(path);
 	if (r < 0) {
 		log_err("Failed to set up parameters: %s", strerror(-r));
+		free(path);
 		return r;
 	}
 
-	/* a damaged file is kept as it is; we run on defaults */
 	r = param_store_load(d->params);
-	if (r < 0)
-		log_err("Failed to load sipd.conf: %s, using defaults",
+	if (r == -EBADMSG)
+		sipd_keep_damaged(path);
+	else if (r < 0)
+		log_err("Failed to load %s: %s, using defaults", path,
 			strerror(-r));
 
+	free(path);
 	return 0;
 }
 
@@ -456,7 +476,7 @@ int main(int argc, char **argv)
 	sipd_cleanup(&d);
 	su_deinit();
 
-	if (r < 0)
+	if (r < 0 || d.failed)
 		return EXIT_FAILURE;
 
 	log_info("Stopped");

@@ -17,7 +17,7 @@
 struct sipd_media {
 	char address[64];
 	uint16_t port;
-	int pt;			/* first of PCMU (0) / PCMA (8) in its list */
+	int pt;			/* first PCMU (0) or PCMA (8) listed */
 	char codec[8];		/* "PCMU" or "PCMA" */
 	bool dtmf;		/* telephone-event listed */
 };

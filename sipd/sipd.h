@@ -55,11 +55,11 @@ enum sipd_call_state {
 
 struct sipd_reg {
 	nua_handle_t *nh;		/* current registration */
-	nua_handle_t *old_nh;		/* being un-registered before a restart */
+	nua_handle_t *old_nh;		/* un-registering, then restart */
 	enum sipd_reg_state state;
 	char reason[160];
 	uint32_t expires;
-	unsigned int auth_tries;	/* credentials sent since the last 2xx */
+	unsigned int auth_tries;	/* credentials sent since a 2xx */
 	unsigned int failures;		/* backoff step */
 	su_timer_t *retry_timer;
 	su_timer_t *restart_timer;	/* coalesces parameter changes */
@@ -92,7 +92,7 @@ struct sipd_call {
 	bool ringing;
 	struct sipd_media remote_media;
 	bool have_remote_media;
-	int pt;				/* negotiated payload type, -1 none */
+	int pt;				/* payload type, -1 if none */
 };
 
 struct sipd {
@@ -119,6 +119,7 @@ struct sipd {
 	struct sipd_call call;
 
 	bool stopping;
+	bool failed;			/* exit with an error status */
 	bool shutdown_started;
 	bool shutdown_done;
 	su_timer_t *stop_timer;

@@ -231,4 +231,20 @@ dp_wait_for 5 grep -q 'network address changed' "$WORK/sipd2.log" ||
 dp_wait_for 5 registers2_above "$n0" ||
 	dp_fail "no REGISTER after the address change"
 
+dp_log "a damaged sipd.conf is kept aside and sipd still runs"
+dp_stop sipd2
+mkdir -p "$WORK/state3"
+printf 'Proxy_1_=127.0.0.1\nnot a parameter line\n' > "$WORK/state3/sipd.conf"
+dp_spawn sipd3 "$SIPD" --state-dir "$WORK/state3" --bind 127.0.0.1 \
+	--port 5066
+dp_wait_name org.deskphone.Sip
+cmp -s "$WORK/state3/sipd.conf.damaged" - <<'CONF' ||
+Proxy_1_=127.0.0.1
+not a parameter line
+CONF
+	dp_fail "the damaged file was not kept as it was"
+[ "$(reg_state)" = disabled ] || dp_fail "values taken from a damaged file"
+grep -q '^<3>sipd: .*damaged' "$WORK/sipd3.log" ||
+	dp_fail "the damaged file was not reported as an error"
+
 dp_log "PASS"
