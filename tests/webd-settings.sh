@@ -116,7 +116,7 @@ expect_param org.deskphone.Sip Restricted_Access_Domains example.com
 expect_param org.deskphone.Net NetMask 255.255.255.0
 
 submit "$WORK/jar" $EXT1 400 Display_Name_1_=Bob "Proxy_1_=bad host"
-grep -q 'id="e-Proxy_1_">Proxy_1_: ' "$WORK/body" || dp_fail "no error next to Proxy_1_"
+grep -q 'id="e-Proxy_1_">Proxy: ' "$WORK/body" || dp_fail "no error next to Proxy_1_"
 grep -q 'id="f-Display_Name_1_" [^>]*value="Bob"' "$WORK/body" ||
 	dp_fail "Display_Name_1_ edit not kept"
 expect_param org.deskphone.Sip Display_Name_1_ "$NAME"
@@ -137,10 +137,11 @@ grep -q 'id="f-Proxy_1_" [^>]*value="127.0.0.1:25999"' "$WORK/body" ||
 
 # --- Info shows both daemons' status
 web_expect 200 -b "$WORK/jar" /info
-grep -q "<dt>Registration state</dt><dd>[a-z]" "$WORK/body" ||
+grep -q "<dt>Registration State</dt><dd>[a-z]" "$WORK/body" ||
 	dp_fail "no registration state on Info"
 grep -q "<dt>State</dt><dd>[a-z]" "$WORK/body" || dp_fail "no network state on Info"
-grep -q "not running" "$WORK/body" && dp_fail "Info says a daemon is not running"
+grep -q "<dt>\(sipd\|netd\)</dt><dd class=\"err\">" "$WORK/body" &&
+	dp_fail "Info says sipd or netd is not running"
 
 # --- a daemon that is gone: "not running", and a stale form is refused
 dp_stop net2

@@ -389,6 +389,93 @@ static int auth_init_generated(struct auth *auth, const char *state_dir,
 	return 0;
 }
 
+/* No file: no user account.  A damaged one is an error, as for admin. */
+static int auth_init_user(struct auth *auth, const char *state_dir)
+{
+	int r;
+
+	r = snprintf(auth->user_path, sizeof(auth->user_path), "%s/%s",
+		     state_dir, AUTH_USER_HASH_FILE);
+	if (r < 0 || (size_t)r >= sizeof(auth->user_path))
+		return -ENAMETOOLONG;
+
+	r = auth_secret_load(auth->user_path, &auth->user_secret);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0) {
+		log_err("Failed to read %s: %s (remove it to disable the "
+			"user account)", auth->user_path,
+			r == -EBADMSG ? "not a valid hash file" :
+			strerror(-r));
+		return r;
+	}
+
+	auth->user_enabled = true;
+	return 0;
+}
+
+static void auth_end_sessions(struct auth *auth, enum auth_role role)
+{
+	size_t i;
+
+	for (i = 0; i < AUTH_SESSIONS_MAX; i++)
+		if (auth->sessions[i].used && auth->sessions[i].role == role)
+			auth_session_end(&auth->sessions[i]);
+}
+
+int auth_user_password_set(struct auth *auth, const char *password)
+{
+	struct auth_secret secret;
+	int r;
+
+	if (strlen(password) > AUTH_PASSWORD_MAX)
+		return -E2BIG;
+
+	if (!*password) {
+		if (unlink(auth->user_path) < 0 && errno != ENOENT) {
+			r = -errno;
+			log_err("Failed to remove %s: %s", auth->user_path,
+				strerror(-r));
+			return r;
+		}
+		auth->user_enabled = false;
+		auth_end_sessions(auth, AUTH_USER);
+		log_notice("User account disabled");
+		return 0;
+	}
+
+	r = auth_secret_new(password, &secret);
+	if (r >= 0)
+		r = auth_secret_save(auth->user_path, &secret);
+	if (r < 0) {
+		log_err("Failed to set the user password: %s", strerror(-r));
+		return r;
+	}
+
+	auth->user_secret = secret;
+	auth->user_enabled = true;
+	auth_end_sessions(auth, AUTH_USER);
+	log_notice("User password changed");
+	return 0;
+}
+
+const char *auth_role_name(enum auth_role role)
+{
+	return role == AUTH_ADMIN ? "admin" : "user";
+}
+
+int auth_role_from_name(const char *name, enum auth_role *role)
+{
+	if (name && strcmp(name, "admin") == 0)
+		*role = AUTH_ADMIN;
+	else if (name && strcmp(name, "user") == 0)
+		*role = AUTH_USER;
+	else
+		return -EINVAL;
+
+	return 0;
+}
+
 int auth_init(struct auth *auth, const char *state_dir,
 	      const char *password_file)
 {
@@ -396,6 +483,10 @@ int auth_init(struct auth *auth, const char *state_dir,
 	int r;
 
 	memset(auth, 0, sizeof(*auth));
+
+	r = auth_init_user(auth, state_dir);
+	if (r < 0)
+		return r;
 
 	hash_path = daemon_path(state_dir, AUTH_HASH_FILE);
 	if (!hash_path)
@@ -444,8 +535,8 @@ static struct auth_session *auth_session_slot(struct auth *auth,
 	return oldest;
 }
 
-static int auth_session_new(struct auth *auth, uint64_t now,
-			    char cookie[AUTH_TOKEN_HEX])
+static int auth_session_new(struct auth *auth, enum auth_role role,
+			    uint64_t now, char cookie[AUTH_TOKEN_HEX])
 {
 	struct auth_session *s = auth_session_slot(auth, now);
 	uint8_t csrf[AUTH_TOKEN_LEN];
@@ -462,15 +553,19 @@ static int auth_session_new(struct auth *auth, uint64_t now,
 	auth_hex(csrf, sizeof(csrf), s->csrf);
 	auth_hex(s->token, sizeof(s->token), cookie);
 	s->last_used = now;
+	s->role = role;
 	s->used = true;
 	return 0;
 }
 
-int auth_login(struct auth *auth, const char *password, uint64_t now,
-	       char cookie[AUTH_TOKEN_HEX], unsigned int *retry_sec)
+int auth_login(struct auth *auth, enum auth_role role, const char *password,
+	       uint64_t now, char cookie[AUTH_TOKEN_HEX],
+	       unsigned int *retry_sec)
 {
+	const struct auth_secret *secret;
 	uint64_t lockout;
 	unsigned int extra;
+	bool ok;
 
 	if (now < auth->locked_until) {
 		*retry_sec = (unsigned int)((auth->locked_until - now +
@@ -478,10 +573,21 @@ int auth_login(struct auth *auth, const char *password, uint64_t now,
 		return -EBUSY;
 	}
 
-	if (strlen(password) <= AUTH_PASSWORD_MAX &&
-	    auth_secret_check(&auth->secret, password)) {
+	/*
+	 * A user without a password is checked against the admin's hash
+	 * and then refused, so the time taken does not tell whether the
+	 * user account exists.
+	 */
+	secret = role == AUTH_USER && auth->user_enabled ?
+		 &auth->user_secret : &auth->secret;
+	ok = strlen(password) <= AUTH_PASSWORD_MAX &&
+	     auth_secret_check(secret, password);
+	if (role == AUTH_USER && !auth->user_enabled)
+		ok = false;
+
+	if (ok) {
 		auth->failures = 0;
-		return auth_session_new(auth, now, cookie);
+		return auth_session_new(auth, role, now, cookie);
 	}
 
 	auth->failures++;
@@ -495,7 +601,7 @@ int auth_login(struct auth *auth, const char *password, uint64_t now,
 		lockout = AUTH_LOCKOUT_MAX_USEC;
 
 	auth->locked_until = now + lockout;
-	log_warning("%u failed admin logins, refusing logins for %" PRIu64
+	log_warning("%u failed logins, refusing logins for %" PRIu64
 		    " s", auth->failures, lockout / 1000000);
 	return -EACCES;
 }

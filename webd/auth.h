@@ -7,14 +7,19 @@
 #include <sys/types.h>
 
 /*
- * Admin authentication: the stored password hash, login rate limiting,
- * sessions and their CSRF tokens.  Everything here runs in the HTTP
- * thread only, so it needs no lock.
+ * Authentication of the two accounts, admin and user: the stored
+ * password hashes, login rate limiting, sessions and their CSRF tokens.
+ * After auth_init() everything here runs in the HTTP thread only, so it
+ * needs no lock.
  *
- * The password is kept only as PBKDF2-HMAC-SHA256 with a random salt in
- * $STATE/webd-admin:  "pbkdf2-sha256 <iterations> <salt hex> <key hex>".
+ * Passwords are kept only as PBKDF2-HMAC-SHA256 with a random salt in
+ * $STATE/webd-admin and $STATE/webd-user:
+ * "pbkdf2-sha256 <iterations> <salt hex> <key hex>".  The admin always
+ * has one (generated at the first start); the user account exists only
+ * once the admin has given it a password.
  */
 #define AUTH_HASH_FILE "webd-admin"
+#define AUTH_USER_HASH_FILE "webd-user"
 #define AUTH_INITIAL_FILE "admin-password.initial"
 #define AUTH_ITERATIONS 100000
 #define AUTH_SALT_LEN 16
@@ -37,15 +42,24 @@ struct auth_secret {
 	uint8_t key[AUTH_KEY_LEN];
 };
 
+enum auth_role {
+	AUTH_ADMIN,
+	AUTH_USER,
+};
+
 struct auth_session {
 	bool used;
+	enum auth_role role;
 	uint8_t token[AUTH_TOKEN_LEN];
 	char csrf[AUTH_TOKEN_HEX];
 	uint64_t last_used;
 };
 
 struct auth {
-	struct auth_secret secret;
+	struct auth_secret secret;		/* admin */
+	struct auth_secret user_secret;
+	bool user_enabled;			/* user_secret is set */
+	char user_path[4096];
 	struct auth_session sessions[AUTH_SESSIONS_MAX];
 	unsigned int failures;
 	uint64_t locked_until;
@@ -86,16 +100,29 @@ int auth_password_read(const char *path, char *buf, size_t len);
 /*
  * Loads the stored hash, or sets it from @password_file, or creates a
  * random password (logged once and written to admin-password.initial).
+ * Also loads the user's hash when there is one.
  */
 int auth_init(struct auth *auth, const char *state_dir,
 	      const char *password_file);
 
 /*
- * Login.  -EBUSY while locked out (*retry_sec says how long), -EACCES
- * for a wrong password, else a new session (@cookie gets its token).
+ * Sets the user's password (saved at once) and ends the user's
+ * sessions; "" removes it, so the user account cannot log in.
  */
-int auth_login(struct auth *auth, const char *password, uint64_t now,
-	       char cookie[AUTH_TOKEN_HEX], unsigned int *retry_sec);
+int auth_user_password_set(struct auth *auth, const char *password);
+
+/* "admin" / "user" and back; -EINVAL for anything else. */
+const char *auth_role_name(enum auth_role role);
+int auth_role_from_name(const char *name, enum auth_role *role);
+
+/*
+ * Login.  -EBUSY while locked out (*retry_sec says how long), -EACCES
+ * for a wrong password or an account without one, else a new session
+ * (@cookie gets its token).  Failures of both accounts count together.
+ */
+int auth_login(struct auth *auth, enum auth_role role, const char *password,
+	       uint64_t now, char cookie[AUTH_TOKEN_HEX],
+	       unsigned int *retry_sec);
 
 /* The live session for a cookie value, refreshed; NULL if none. */
 struct auth_session *auth_session_find(struct auth *auth, const char *cookie,

@@ -10,7 +10,7 @@
  * name or a field over the limits rejects the whole body.  A field with
  * no '=' has the empty value; empty pieces ("a=1&&b=2") are skipped.
  */
-#define FORM_FIELDS_MAX 64
+#define FORM_FIELDS_MAX 128
 #define FORM_NAME_MAX 64
 #define FORM_VALUE_MAX 1024
 

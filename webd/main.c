@@ -10,6 +10,7 @@
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 
+#include "access.h"
 #include "auth.h"
 #include "bus.h"
 #include "daemon.h"
@@ -26,6 +27,7 @@ struct webd_options {
 	struct server_config server;
 	const char *state_dir;
 	const char *password_file;
+	const char *user_password_file;
 	const char *cert_file;
 	const char *key_file;
 };
@@ -50,6 +52,8 @@ static void webd_usage(FILE *f)
 		"  --state-dir DIR             state directory "
 		"(default $STATE_DIRECTORY)\n"
 		"  --admin-password-file FILE  set the admin password to "
+		"the file's first line\n"
+		"  --user-password-file FILE   set the user password to "
 		"the file's first line\n"
 		"  --log-level LEVEL           err, warning, notice, info, "
 		"debug\n"
@@ -80,6 +84,7 @@ static int webd_parse_args(int argc, char **argv, struct webd_options *o)
 		{ "state-dir", required_argument, NULL, 's' },
 		{ "admin-password-file", required_argument, NULL, 'a' },
 		{ "log-level", required_argument, NULL, 'L' },
+		{ "user-password-file", required_argument, NULL, 'u' },
 		{ "http", required_argument, NULL, 'H' },
 		{ "http-port", required_argument, NULL, 'P' },
 		{ "cert", required_argument, NULL, 'c' },
@@ -122,6 +127,9 @@ static int webd_parse_args(int argc, char **argv, struct webd_options *o)
 					"off", optarg);
 				return -EINVAL;
 			}
+			break;
+		case 'u':
+			o->user_password_file = optarg;
 			break;
 		case 'c':
 			o->cert_file = optarg;
@@ -247,9 +255,28 @@ static int webd_signals(sd_event *event)
 	return r;
 }
 
+static int webd_user_password(struct auth *auth, const char *file)
+{
+	char password[AUTH_PASSWORD_MAX + 2];
+	int r;
+
+	r = auth_password_read(file, password, sizeof(password));
+	if (r < 0) {
+		log_err("Failed to read the user password from %s: %s", file,
+			r == -ENODATA ? "first line is empty" :
+			r == -E2BIG ? "line too long" : strerror(-r));
+		return r;
+	}
+
+	r = auth_user_password_set(auth, password);
+	memset(password, 0, sizeof(password));
+	return r;
+}
+
 static int webd_run(struct webd_options *o, const char *state_dir)
 {
 	struct tls_creds tls = { NULL, NULL };
+	struct access *access = NULL;
 	struct server *server = NULL;
 	sd_event *event = NULL;
 	sd_bus *bus = NULL;
@@ -261,6 +288,10 @@ static int webd_run(struct webd_options *o, const char *state_dir)
 		return -ENOMEM;
 
 	r = auth_init(auth, state_dir, o->password_file);
+	if (r >= 0 && o->user_password_file)
+		r = webd_user_password(auth, o->user_password_file);
+	if (r >= 0)
+		r = access_new(&access, state_dir);
 	if (r < 0)
 		goto out;
 
@@ -278,7 +309,7 @@ static int webd_run(struct webd_options *o, const char *state_dir)
 		goto out;
 	o->server.tls = &tls;
 
-	r = server_start(&o->server, auth, &server);
+	r = server_start(&o->server, auth, access, &server);
 	if (r < 0)
 		goto out;
 
@@ -302,6 +333,7 @@ out:
 	sd_bus_flush_close_unref(bus);
 	sd_event_unref(event);
 	tls_creds_clear(&tls);
+	access_free(access);
 	free(auth);
 	return r;
 }

@@ -1,16 +1,20 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "client.h"
+#include "fields.h"
 #include "html.h"
 #include "log.h"
 #include "pages.h"
 
 #define PAGE_N_OWNERS 3
+#define PAGE_ITEMS_MAX 64
+#define PAGE_N(a) (sizeof(a) / sizeof((a)[0]))
 
 struct page_owner_def {
 	const char *service;
@@ -25,78 +29,148 @@ static const struct page_owner_def page_owner_defs[PAGE_N_OWNERS] = {
 	{ "org.deskphone.Audio", "/org/deskphone/Audio", "audiod" },
 };
 
-/* List() gives the type but not the choices of an enum. */
-static const char *const page_yes_no[] = { "Yes", "No", NULL };
-static const char *const page_connection_types[] = {
-	"DHCP", "Static IP", NULL
-};
-static const char *const page_transports[] = {
-	"UDP", "TCP", "TLS", "AUTO", NULL
-};
-
-static const struct page_field page_system_fields[] = {
-	{ "Restricted_Access_Domains", "Restricted Access Domains", "sipd",
-	  NULL },
-	{ "Connection_Type", "Connection Type", "netd",
-	  page_connection_types },
-	{ "Static_IP", "Static IP", "netd", NULL },
-	{ "NetMask", "NetMask", "netd", NULL },
-	{ "Gateway", "Gateway", "netd", NULL },
-	{ "Primary_DNS", "Primary DNS", "netd", NULL },
-	{ "Secondary_DNS", "Secondary DNS", "netd", NULL },
-};
-
-static const struct page_field page_ext1_fields[] = {
-	{ "Proxy_1_", "Proxy", "sipd", NULL },
-	{ "Outbound_Proxy_1_", "Outbound Proxy", "sipd", NULL },
-	{ "User_ID_1_", "User ID", "sipd", NULL },
-	{ "Auth_ID_1_", "Auth ID", "sipd", NULL },
-	{ "Password_1_", "Password", "sipd", NULL },
-	{ "Display_Name_1_", "Display Name", "sipd", NULL },
-	{ "Auth_INVITE_1_", "Auth INVITE", "sipd", page_yes_no },
-	{ "SIP_Transport_1_", "SIP Transport", "sipd", page_transports },
-	{ "Register_Expires_1_", "Register Expires", "sipd", NULL },
-};
-
-#define PAGE_N(a) (sizeof(a) / sizeof((a)[0]))
-
-static const struct page_settings page_settings_list[] = {
-	{ PAGE_SYSTEM, "System", page_system_fields,
-	  PAGE_N(page_system_fields) },
-	{ PAGE_EXT1, "Ext 1", page_ext1_fields, PAGE_N(page_ext1_fields) },
+static const char *const page_kind_names[] = {
+	[PAGE_KIND_INFO] = "info",
+	[PAGE_KIND_SYSTEM] = "voice/system",
+	[PAGE_KIND_SIP] = "voice/sip",
+	[PAGE_KIND_EXT] = "voice/ext",
+	[PAGE_KIND_USER] = "voice/user",
 };
 
 const char page_style_css[] =
 	"body{font-family:sans-serif;margin:0;color:#111;background:#f4f5f7}"
+	"[hidden]{display:none!important}"
+	".skip{position:absolute;left:-999px}.skip:focus{left:1em;top:1em;"
+	"background:#fff;padding:.5em;z-index:9}"
 	"header{background:#1f3a5f;color:#fff;padding:.5em 1em;"
 	"display:flex;flex-wrap:wrap;gap:1em;align-items:center}"
 	"header a{color:#fff}header .brand{font-weight:bold}"
-	"nav ol{list-style:none;display:flex;gap:.75em;margin:0;padding:0}"
-	"a[aria-current]{font-weight:bold;text-decoration:none}"
+	"nav ol,nav ul{list-style:none;display:flex;flex-wrap:wrap;gap:.75em;"
+	"margin:0;padding:0}"
+	".crumbs li+li:before{content:'> ';color:#555}"
+	".tabs{background:#dde3ea;padding:.4em 1em}"
+	".tabs ul+ul{margin-top:.3em}"
+	"a[aria-current]{font-weight:bold;text-decoration:none;color:#000}"
 	"header form{margin-left:auto}"
-	"main{max-width:44em;margin:1em auto;background:#fff;padding:1em 2em;"
+	"main{max-width:48em;margin:1em auto;background:#fff;padding:1em 2em;"
 	"border:1px solid #ccd}"
+	"h2{font-size:1.1em;background:#eef;padding:.2em .4em}"
 	".row{display:grid;grid-template-columns:14em 1fr;gap:.25em 1em;"
 	"margin:.5em 0;align-items:center}"
 	".row .note,.row .err{grid-column:2}"
 	".err{color:#a00000;font-weight:bold}.note{color:#555}"
 	".ok{color:#006000;font-weight:bold}"
 	"input,select{font:inherit;padding:.2em}"
+	"[aria-invalid=true]{border:2px solid #a00000}"
 	":focus{outline:3px solid #f90;outline-offset:1px}"
-	"button{font:inherit;padding:.3em 1em}"
+	"button,a.button{font:inherit;padding:.3em 1em}"
+	"a.button{border:1px solid #777;background:#eee;color:#000;"
+	"text-decoration:none;display:inline-block}"
 	"dl{display:grid;grid-template-columns:14em 1fr;gap:.25em 1em}"
-	"dt{font-weight:bold}dd{margin:0}\n";
+	"dt{font-weight:bold}dd{margin:0;overflow-wrap:anywhere}\n";
 
-const struct page_settings *page_settings_find(const char *path)
+/*
+ * Without the script every field shows; with it, the rows that apply
+ * only to the other Connection Type are hidden, following the select.
+ */
+const char page_script_js[] =
+	"'use strict';\n"
+	"(function () {\n"
+	"\tvar sel = document.getElementById('f-Connection_Type');\n"
+	"\tif (!sel)\n\t\treturn;\n"
+	"\tfunction update() {\n"
+	"\t\tvar rows = document.querySelectorAll('[data-when]');\n"
+	"\t\tfor (var i = 0; i < rows.length; i++)\n"
+	"\t\t\trows[i].hidden = rows[i].getAttribute('data-when') !== "
+	"sel.value;\n"
+	"\t}\n"
+	"\tsel.addEventListener('change', update);\n"
+	"\tupdate();\n"
+	"})();\n";
+
+/* --- routes ------------------------------------------------------- */
+
+void page_route_path(struct page_route *r)
 {
+	const char *account = r->account == AUTH_ADMIN ? "admin" : "user";
+	const char *view = r->advanced ? "advanced" : "basic";
+
+	if (r->kind == PAGE_KIND_EXT)
+		snprintf(r->path, sizeof(r->path), "/%s/%s/voice/ext%u",
+			 account, view, r->ext);
+	else
+		snprintf(r->path, sizeof(r->path), "/%s/%s/%s", account,
+			 view, page_kind_names[r->kind]);
+}
+
+void page_route_home(enum auth_role role, struct page_route *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->account = role;
+	out->advanced = false;
+	out->kind = PAGE_KIND_INFO;
+	page_route_path(out);
+}
+
+/* "ext<n>" with 1 <= n <= FIELDS_EXT_MAX, no leading zero. */
+static int page_parse_ext(const char *s, unsigned int *ext)
+{
+	if (strncmp(s, "ext", 3) != 0 || s[3] < '1' || s[3] > '9' ||
+	    s[4] != '\0')
+		return -ENOENT;
+
+	*ext = (unsigned int)(s[3] - '0');
+	return *ext <= FIELDS_EXT_MAX ? 0 : -ENOENT;
+}
+
+int page_route_parse(const char *url, struct page_route *out)
+{
+	struct page_route r = { 0 };
+	const char *rest;
 	size_t i;
 
-	for (i = 0; i < PAGE_N(page_settings_list); i++)
-		if (strcmp(page_settings_list[i].path, path) == 0)
-			return &page_settings_list[i];
+	if (strncmp(url, "/admin/", 7) == 0) {
+		r.account = AUTH_ADMIN;
+		rest = url + 7;
+	} else if (strncmp(url, "/user/", 6) == 0) {
+		r.account = AUTH_USER;
+		rest = url + 6;
+	} else {
+		return -ENOENT;
+	}
 
-	return NULL;
+	if (strncmp(rest, "advanced/", 9) == 0) {
+		r.advanced = true;
+		rest += 9;
+	} else if (strncmp(rest, "basic/", 6) == 0) {
+		rest += 6;
+	} else {
+		return -ENOENT;
+	}
+
+	for (i = 0; i < PAGE_N(page_kind_names); i++)
+		if (i != PAGE_KIND_EXT && strcmp(rest, page_kind_names[i]) == 0)
+			break;
+
+	if (i < PAGE_N(page_kind_names)) {
+		r.kind = (enum page_kind)i;
+	} else if (strncmp(rest, "voice/", 6) == 0 &&
+		   page_parse_ext(rest + 6, &r.ext) == 0) {
+		r.kind = PAGE_KIND_EXT;
+	} else {
+		return -ENOENT;
+	}
+
+	/* The user account has no User page of its own. */
+	if (r.kind == PAGE_KIND_USER && r.account != AUTH_ADMIN)
+		return -ENOENT;
+
+	page_route_path(&r);
+	*out = r;
+	return 0;
 }
+
+/* --- page frame ----------------------------------------------------- */
 
 static void page_head(struct html_buf *b, const char *title)
 {
@@ -107,34 +181,114 @@ static void page_head(struct html_buf *b, const char *title)
 	html_escape(b, title);
 	html_puts(b, " - deskphone</title>"
 		  "<link rel=\"stylesheet\" href=\"" PAGE_STYLE "\">"
-		  "</head><body>\n");
+		  "<script src=\"" PAGE_SCRIPT "\" defer></script>"
+		  "</head><body>\n"
+		  "<a class=\"skip\" href=\"#main\">Skip to content</a>\n");
 }
 
-static void page_nav_link(struct html_buf *b, const char *path,
-			  const char *text, const char *current)
+static void page_link(struct html_buf *b, const struct page_route *to,
+		      const char *text, bool current)
 {
-	html_printf(b, "<li><a href=\"%s\"%s>%s</a></li>", path,
-		    strcmp(path, current) == 0 ?
-		    " aria-current=\"page\"" : "", text);
+	html_printf(b, "<li><a href=\"%s\"%s>", to->path,
+		    current ? " aria-current=\"page\"" : "");
+	html_escape(b, text);
+	html_puts(b, "</a></li>");
 }
 
-/* Header with navigation and the logout button; opens <main>. */
-static void page_top(struct html_buf *b, const char *title,
-		     const char *current, const char *csrf)
+static void page_route_as(const struct page_route *from,
+			  enum page_kind kind, unsigned int ext,
+			  bool advanced, struct page_route *to)
+{
+	*to = *from;
+	to->kind = kind;
+	to->ext = ext;
+	to->advanced = advanced;
+	page_route_path(to);
+}
+
+/* "Admin Login > advanced > Voice > System", each step a link. */
+static void page_crumbs(struct html_buf *b, const struct page_route *r,
+			const char *title)
+{
+	struct page_route to;
+
+	html_puts(b, "<nav class=\"crumbs tabs\" aria-label=\"Breadcrumb\">"
+		  "<ol>");
+	page_route_as(r, PAGE_KIND_INFO, 0, false, &to);
+	page_link(b, &to, r->account == AUTH_ADMIN ? "Admin Login" :
+		  "User Login", false);
+	page_route_as(r, PAGE_KIND_INFO, 0, r->advanced, &to);
+	page_link(b, &to, r->advanced ? "advanced" : "basic", false);
+	if (r->kind != PAGE_KIND_INFO) {
+		page_route_as(r, PAGE_KIND_SYSTEM, 0, r->advanced, &to);
+		page_link(b, &to, "Voice", false);
+	}
+	page_link(b, r, title, true);
+	html_puts(b, "</ol></nav>\n");
+}
+
+/* Info / Voice tabs, the Voice pages, and the basic / advanced switch. */
+static void page_tabs(struct html_buf *b, const struct page_route *r,
+		      const struct page_env *env, unsigned int n_ext)
+{
+	struct page_route to;
+	char text[16];
+	unsigned int n;
+
+	html_puts(b, "<nav class=\"tabs\" aria-label=\"Pages\"><ul>");
+	page_route_as(r, PAGE_KIND_INFO, 0, r->advanced, &to);
+	page_link(b, &to, "Info", r->kind == PAGE_KIND_INFO);
+	page_route_as(r, PAGE_KIND_SYSTEM, 0, r->advanced, &to);
+	page_link(b, &to, "Voice", r->kind != PAGE_KIND_INFO);
+	page_route_as(r, r->kind, r->ext, false, &to);
+	page_link(b, &to, "basic", !r->advanced);
+	page_route_as(r, r->kind, r->ext, true, &to);
+	page_link(b, &to, "advanced", r->advanced);
+	if (env->role == AUTH_USER)
+		html_puts(b, "<li><a href=\"" PAGE_LOGIN "?account=admin\">"
+			  "Admin Login</a></li>");
+	html_puts(b, "</ul>");
+
+	if (r->kind != PAGE_KIND_INFO) {
+		html_puts(b, "<ul aria-label=\"Voice\">");
+		page_route_as(r, PAGE_KIND_SYSTEM, 0, r->advanced, &to);
+		page_link(b, &to, "System", r->kind == PAGE_KIND_SYSTEM);
+		page_route_as(r, PAGE_KIND_SIP, 0, r->advanced, &to);
+		page_link(b, &to, "SIP", r->kind == PAGE_KIND_SIP);
+		for (n = 1; n <= n_ext; n++) {
+			snprintf(text, sizeof(text), "Ext %u", n);
+			page_route_as(r, PAGE_KIND_EXT, n, r->advanced, &to);
+			page_link(b, &to, text, r->kind == PAGE_KIND_EXT &&
+				  r->ext == n);
+		}
+		if (r->account == AUTH_ADMIN && env->role == AUTH_ADMIN) {
+			page_route_as(r, PAGE_KIND_USER, 0, r->advanced,
+				      &to);
+			page_link(b, &to, "User", r->kind == PAGE_KIND_USER);
+		}
+		html_puts(b, "</ul>");
+	}
+
+	html_puts(b, "</nav>\n");
+}
+
+/* Header, navigation and the logout button; opens <main>. */
+static void page_top(struct html_buf *b, const struct page_env *env,
+		     const struct page_route *r, const char *title,
+		     unsigned int n_ext)
 {
 	page_head(b, title);
-	html_puts(b, "<header><span class=\"brand\">deskphone</span>"
-		  "<nav aria-label=\"Main\"><ol>");
-	page_nav_link(b, PAGE_INFO, "Info", current);
-	html_puts(b, "<li>Admin Login &gt; advanced &gt; Voice &gt;</li>");
-	page_nav_link(b, PAGE_SYSTEM, "System", current);
-	page_nav_link(b, PAGE_EXT1, "Ext 1", current);
-	html_puts(b, "</ol></nav><form method=\"post\" action=\""
-		  PAGE_LOGOUT "\"><input type=\"hidden\" name=\"csrf\" "
-		  "value=\"");
-	html_escape(b, csrf);
+	html_printf(b, "<header><span class=\"brand\">deskphone</span>"
+		    "<span>%s</span>", env->role == AUTH_ADMIN ?
+		    "Logged in as admin" : "Logged in as user");
+	html_puts(b, "<form method=\"post\" action=\"" PAGE_LOGOUT "\">"
+		  "<input type=\"hidden\" name=\"csrf\" value=\"");
+	html_escape(b, env->csrf);
 	html_puts(b, "\"><button type=\"submit\">Log out</button></form>"
-		  "</header>\n<main>\n<h1>");
+		  "</header>\n");
+	page_crumbs(b, r, title);
+	page_tabs(b, r, env, n_ext);
+	html_puts(b, "<main id=\"main\">\n<h1>");
 	html_escape(b, title);
 	html_puts(b, "</h1>\n");
 }
@@ -157,14 +311,16 @@ static int page_finish(struct html_buf *b, unsigned int status,
 	return out->body ? 0 : -ENOMEM;
 }
 
-int page_login(const char *message, unsigned int status,
-	       struct page_out *out)
+int page_login(const char *message, const char *account,
+	       unsigned int status, struct page_out *out)
 {
+	bool user = account && strcmp(account, "user") == 0;
 	struct html_buf b;
 
 	html_buf_init(&b);
-	page_head(&b, "Admin Login");
-	html_puts(&b, "<main>\n<h1>Admin Login</h1>\n");
+	page_head(&b, user ? "User Login" : "Admin Login");
+	html_printf(&b, "<main id=\"main\">\n<h1>%s</h1>\n",
+		    user ? "User Login" : "Admin Login");
 
 	if (message) {
 		html_puts(&b, "<p class=\"err\" role=\"alert\">");
@@ -172,12 +328,18 @@ int page_login(const char *message, unsigned int status,
 		html_puts(&b, "</p>\n");
 	}
 
-	html_puts(&b, "<form method=\"post\" action=\"" PAGE_LOGIN "\">"
-		  "<div class=\"row\"><label for=\"password\">Password"
-		  "</label><input id=\"password\" name=\"password\" "
-		  "type=\"password\" autocomplete=\"current-password\" "
-		  "maxlength=\"256\" required autofocus></div>"
-		  "<button type=\"submit\">Log in</button></form>\n");
+	html_printf(&b, "<form method=\"post\" action=\"" PAGE_LOGIN "\">"
+		    "<div class=\"row\"><label for=\"account\">Account"
+		    "</label><select id=\"account\" name=\"account\">"
+		    "<option%s>admin</option><option%s>user</option>"
+		    "</select></div>"
+		    "<div class=\"row\"><label for=\"password\">Password"
+		    "</label><input id=\"password\" name=\"password\" "
+		    "type=\"password\" autocomplete=\"current-password\" "
+		    "maxlength=\"%d\" required autofocus></div>"
+		    "<button type=\"submit\">Log in</button></form>\n",
+		    user ? "" : " selected", user ? " selected" : "",
+		    AUTH_PASSWORD_MAX);
 	page_bottom(&b);
 	return page_finish(&b, status, out);
 }
@@ -189,7 +351,7 @@ int page_error(unsigned int status, const char *title, const char *text,
 
 	html_buf_init(&b);
 	page_head(&b, title);
-	html_puts(&b, "<main>\n<h1>");
+	html_puts(&b, "<main id=\"main\">\n<h1>");
 	html_escape(&b, title);
 	html_puts(&b, "</h1>\n<p>");
 	html_escape(&b, text);
@@ -198,107 +360,76 @@ int page_error(unsigned int status, const char *title, const char *text,
 	return page_finish(&b, status, out);
 }
 
-static void page_info_row(struct html_buf *b, const char *label,
-			  const char *value)
-{
-	html_puts(b, "<dt>");
-	html_escape(b, label);
-	html_puts(b, "</dt><dd>");
-	html_escape(b, value && *value ? value : "-");
-	html_puts(b, "</dd>");
-}
+/* --- per request state ------------------------------------------- */
 
-/* One status section; a daemon that is not there says so. */
-static void page_info_section(struct html_buf *b, sd_bus *bus,
-			      const char *heading, const char *label,
-			      const char *service, const char *path,
-			      const char *interface,
-			      const char *const *rows)
-{
-	struct client_props props;
-	size_t i;
-
-	html_printf(b, "<h2>%s</h2>\n<dl>", heading);
-
-	if (!bus || client_get_all(bus, service, path, interface,
-				   &props) < 0) {
-		if (!bus)
-			memset(&props, 0, sizeof(props));
-		html_printf(b, "<dt>%s</dt><dd class=\"err\">", label);
-		html_escape(b, props.problem ? props.problem : "not running");
-		html_puts(b, "</dd></dl>\n");
-		client_props_clear(&props);
-		return;
-	}
-
-	for (i = 0; rows[i]; i += 2)
-		page_info_row(b, rows[i + 1],
-			      client_props_get(&props, rows[i]));
-
-	html_puts(b, "</dl>\n");
-	client_props_clear(&props);
-}
-
-int page_info(sd_bus *bus, const char *csrf, struct page_out *out)
-{
-	static const char *const sip_rows[] = {
-		"RegistrationState", "Registration state",
-		"RegistrationReason", "Last failure",
-		"CallState", "Call state",
-		"CallRemote", "Call with",
-		NULL,
-	};
-	static const char *const net_rows[] = {
-		"State", "State",
-		"Address", "Address",
-		"Netmask", "Netmask",
-		"Router", "Router",
-		"DnsServers", "DNS",
-		"LeaseTime", "Lease time (s)",
-		NULL,
-	};
-	struct html_buf b;
-
-	html_buf_init(&b);
-	page_top(&b, "Info", PAGE_INFO, csrf);
-	page_info_section(&b, bus, "Line 1", "sipd", "org.deskphone.Sip",
-			  "/org/deskphone/Sip", "org.deskphone.Sip1",
-			  sip_rows);
-	page_info_section(&b, bus, "Network", "netd", "org.deskphone.Net",
-			  "/org/deskphone/Net", "org.deskphone.Net1",
-			  net_rows);
-	page_bottom(&b);
-	return page_finish(&b, 200, out);
-}
-
-/* Per request: every owner's List() and what the admin sent. */
-struct page_ctx {
-	const struct page_settings *page;
-	struct client_owner owners[PAGE_N_OWNERS];
-	const struct form *form;	/* edits to show again, or NULL */
-	char *field_error[16];
-	char *top_error;
-	const char *saved;
-	const char *csrf;
+struct page_item {
+	struct fields_item f;
+	const char *section;
+	const char *show_when;
+	size_t owner;				/* index in owners */
+	const struct client_param *param;	/* NULL: owner not there */
+	bool read_only;
+	char *error;
 };
 
-static void page_ctx_load(struct page_ctx *ctx, sd_bus *bus,
-			  const struct page_settings *page)
+struct page_ctx {
+	const struct page_env *env;
+	const struct page_route *route;
+	struct client_owner owners[PAGE_N_OWNERS];
+	struct page_item items[PAGE_ITEMS_MAX];
+	size_t n_items;
+	unsigned int n_ext;
+	const struct form *form;	/* edits to show again, or NULL */
+	char *top_error;
+	const char *note;
+};
+
+static size_t page_owner_index(const char *label)
+{
+	size_t i;
+
+	for (i = 0; i < PAGE_N_OWNERS; i++)
+		if (strcmp(page_owner_defs[i].label, label) == 0)
+			return i;
+
+	return 0;
+}
+
+/* Ext 1 always; more when sipd has settings for them. */
+static unsigned int page_count_ext(const struct client_owner *sip)
+{
+	unsigned int n = 1, ext;
+	size_t i;
+
+	for (i = 0; i < sip->n_params; i++) {
+		ext = fields_ext_of(sip->params[i].name);
+		if (ext > n && ext <= FIELDS_EXT_MAX)
+			n = ext;
+	}
+
+	return n;
+}
+
+static void page_ctx_load(struct page_ctx *ctx, const struct page_env *env,
+			  const struct page_route *route)
 {
 	size_t i;
 
 	memset(ctx, 0, sizeof(*ctx));
-	ctx->page = page;
+	ctx->env = env;
+	ctx->route = route;
 
 	for (i = 0; i < PAGE_N_OWNERS; i++) {
 		client_owner_init(&ctx->owners[i], page_owner_defs[i].service,
 				  page_owner_defs[i].path,
 				  page_owner_defs[i].label);
-		if (bus)
-			client_list(bus, &ctx->owners[i]);
+		if (env->bus)
+			client_list(env->bus, &ctx->owners[i]);
 		else
 			ctx->owners[i].problem = strdup("no system bus");
 	}
+
+	ctx->n_ext = page_count_ext(&ctx->owners[0]);
 }
 
 static void page_ctx_clear(struct page_ctx *ctx)
@@ -308,75 +439,170 @@ static void page_ctx_clear(struct page_ctx *ctx)
 	for (i = 0; i < PAGE_N_OWNERS; i++)
 		client_owner_clear(&ctx->owners[i]);
 
-	for (i = 0; i < PAGE_N(ctx->field_error); i++)
-		free(ctx->field_error[i]);
+	for (i = 0; i < ctx->n_items; i++)
+		free(ctx->items[i].error);
 
 	free(ctx->top_error);
 }
 
-static struct client_owner *page_owner_of(struct page_ctx *ctx,
-					  const char *name,
-					  const struct client_param **param)
+static bool page_restricted(const struct page_ctx *ctx)
 {
-	size_t i;
-
-	for (i = 0; i < PAGE_N_OWNERS; i++) {
-		const struct client_param *p;
-
-		p = client_owner_find(&ctx->owners[i], name);
-		if (p) {
-			*param = p;
-			return &ctx->owners[i];
-		}
-	}
-
-	*param = NULL;
-	return NULL;
+	return ctx->env->role == AUTH_USER ||
+	       ctx->route->account == AUTH_USER;
 }
 
-/* Why a field has no owner: its daemon is down, or lacks it. */
-static void page_field_missing(struct html_buf *b, struct page_ctx *ctx,
-			       const struct page_field *f)
+/* Hidden for the user: not added.  Read-only: shown, not sent. */
+static void page_add_item(struct page_ctx *ctx, const char *name,
+			  const struct fields_known *known, size_t owner,
+			  const char *section)
 {
-	size_t i;
+	const struct client_owner *o = &ctx->owners[owner];
+	struct page_item *it;
+	enum access_level level = ACCESS_READ_WRITE;
 
-	for (i = 0; i < PAGE_N_OWNERS; i++) {
-		const struct client_owner *o = &ctx->owners[i];
+	if (ctx->n_items >= PAGE_ITEMS_MAX || !fields_name_ok(name))
+		return;
 
-		if (strcmp(o->label, f->owner) != 0)
+	if (page_restricted(ctx)) {
+		level = access_get(ctx->env->access, name);
+		if (level == ACCESS_HIDDEN)
+			return;
+	}
+
+	it = &ctx->items[ctx->n_items++];
+	memset(it, 0, sizeof(*it));
+	snprintf(it->f.name, sizeof(it->f.name), "%s", name);
+	it->f.known = known;
+	if (known)
+		snprintf(it->f.label, sizeof(it->f.label), "%s",
+			 known->label);
+	else
+		fields_label_from_name(name, it->f.label,
+				       sizeof(it->f.label));
+	it->section = section;
+	it->show_when = known ? known->show_when : NULL;
+	it->owner = owner;
+	it->param = client_owner_find(o, name);
+	it->read_only = level == ACCESS_READ_ONLY;
+}
+
+static enum fields_page page_fields_page(enum page_kind kind)
+{
+	return kind == PAGE_KIND_SYSTEM ? FIELDS_SYSTEM :
+	       kind == PAGE_KIND_SIP ? FIELDS_SIP : FIELDS_EXT;
+}
+
+/*
+ * The page's fields: the known ones its owners have (or whose owner is
+ * not there, to say so), then in the advanced view whatever else the
+ * owners list for this page.
+ */
+static void page_build_items(struct page_ctx *ctx)
+{
+	const struct page_route *r = ctx->route;
+	enum fields_page fp = page_fields_page(r->kind);
+	char name[FIELDS_NAME_MAX + 1];
+	unsigned int ext;
+	size_t i, k;
+
+	for (i = 0; i < fields_known_count(); i++) {
+		const struct fields_known *f = fields_known_at(i);
+		size_t owner = page_owner_index(f->owner);
+
+		if (f->page != fp || (!r->advanced && !f->basic))
 			continue;
 
-		html_printf(b, "<span class=\"note err\" id=\"n-%s\">%s: ",
-			    f->name, f->owner);
-		html_escape(b, o->running ? "does not have this setting" :
-			    o->problem ? o->problem : "not running");
-		html_puts(b, "</span>");
+		fields_expand(f->name, r->ext, name, sizeof(name));
+		if (ctx->owners[owner].running &&
+		    !client_owner_find(&ctx->owners[owner], name))
+			continue;	/* the owner has no such setting */
+		if (!ctx->owners[owner].running && r->ext > 1)
+			continue;
+		page_add_item(ctx, name, f, owner, f->section);
+	}
+
+	if (!r->advanced)
 		return;
+
+	for (k = 0; k < PAGE_N_OWNERS; k++) {
+		const struct client_owner *o = &ctx->owners[k];
+
+		for (i = 0; i < o->n_params; i++) {
+			const char *pname = o->params[i].name;
+
+			if (fields_lookup(pname) ||
+			    fields_page_of_extra(o->label, pname, &ext) != fp ||
+			    (fp == FIELDS_EXT && ext != r->ext))
+				continue;
+			page_add_item(ctx, pname, NULL, k, "Other Settings");
+		}
 	}
 }
 
-static const char *const *page_field_choices(const struct page_field *f,
-					     const struct client_param *p)
+static struct page_item *page_item_find(struct page_ctx *ctx,
+					const char *name)
 {
-	if (f->choices)
-		return f->choices;
+	size_t i;
 
-	/* A Yes/No setting the table did not know about. */
-	if (strcasecmp(p->type, "bool") == 0 ||
-	    strcasecmp(p->type, "boolean") == 0)
-		return page_yes_no;
+	for (i = 0; i < ctx->n_items; i++)
+		if (strcmp(ctx->items[i].f.name, name) == 0)
+			return &ctx->items[i];
 
 	return NULL;
 }
 
-static void page_select(struct html_buf *b, const struct page_field *f,
-			const char *const *choices, const char *value)
+/* --- rendering of settings ------------------------------------------ */
+
+static void page_field_missing(struct html_buf *b, struct page_ctx *ctx,
+			       const struct page_item *it)
+{
+	const struct client_owner *o = &ctx->owners[it->owner];
+
+	html_printf(b, "<span class=\"note err\" id=\"n-%s\">%s: ",
+		    it->f.name, o->label);
+	html_escape(b, o->problem ? o->problem : "not running");
+	html_puts(b, "</span>");
+}
+
+static const char *const *page_item_choices(const struct page_item *it)
+{
+	static const char *const yes_no[] = { "Yes", "No", NULL };
+
+	if (it->f.known && it->f.known->def.choices)
+		return it->f.known->def.choices;
+
+	/* A Yes/No setting the table did not know about. */
+	if (it->param && strcasecmp(it->param->type, "bool") == 0)
+		return yes_no;
+
+	return NULL;
+}
+
+static void page_control_attrs(struct html_buf *b,
+			       const struct page_item *it, bool first_error)
+{
+	html_printf(b, " id=\"f-%s\"", it->f.name);
+	if (it->read_only)
+		html_puts(b, " disabled");
+	else
+		html_printf(b, " name=\"%s\"", it->f.name);
+	html_printf(b, " aria-describedby=\"e-%s\"", it->f.name);
+	if (it->error)
+		html_puts(b, " aria-invalid=\"true\"");
+	if (first_error)
+		html_puts(b, " autofocus");
+}
+
+static void page_select(struct html_buf *b, const struct page_item *it,
+			const char *const *choices, const char *value,
+			bool first_error)
 {
 	bool found = false;
 	size_t i;
 
-	html_printf(b, "<select id=\"f-%s\" name=\"%s\" "
-		    "aria-describedby=\"e-%s\">", f->name, f->name, f->name);
+	html_puts(b, "<select");
+	page_control_attrs(b, it, first_error);
+	html_puts(b, ">");
 
 	for (i = 0; choices[i]; i++) {
 		bool sel = strcmp(choices[i], value) == 0;
@@ -398,23 +624,28 @@ static void page_select(struct html_buf *b, const struct page_field *f,
 	html_puts(b, "</select>");
 }
 
-static void page_input(struct html_buf *b, const struct page_field *f,
-		       const struct client_param *p, const char *value)
+static void page_input(struct html_buf *b, const struct page_item *it,
+		       const char *value, bool first_error)
 {
-	html_printf(b, "<input id=\"f-%s\" name=\"%s\" maxlength=\"%d\" "
-		    "aria-describedby=\"e-%s%s%s\"", f->name, f->name,
-		    FORM_VALUE_MAX, f->name, p->secret ? " h-" : "",
-		    p->secret ? f->name : "");
+	struct param_def def;
 
-	if (strcmp(p->type, "uint") == 0)
+	fields_def_for(&it->f, it->param->type, &def);
+
+	html_puts(b, "<input");
+	page_control_attrs(b, it, first_error);
+	html_printf(b, " maxlength=\"%lu\"", def.type == PARAM_UINT ? 10UL :
+		    def.max ? def.max : PARAM_VALUE_MAX - 1UL);
+
+	if (def.type == PARAM_UINT)
 		html_puts(b, " inputmode=\"numeric\"");
 
-	if (p->secret) {
+	if (it->param->secret) {
 		/* Never sent back: an empty field keeps the stored one. */
-		html_puts(b, " type=\"password\" value=\"\" "
-			  "autocomplete=\"new-password\">");
-		html_printf(b, "<span class=\"note\" id=\"h-%s\">Leave empty "
-			    "to keep the current password</span>", f->name);
+		html_printf(b, " type=\"password\" value=\"\" "
+			    "autocomplete=\"new-password\">"
+			    "<span class=\"note\" id=\"h-%s\">Leave empty "
+			    "to keep the current password</span>",
+			    it->f.name);
 		return;
 	}
 
@@ -423,117 +654,476 @@ static void page_input(struct html_buf *b, const struct page_field *f,
 	html_puts(b, "\">");
 }
 
-static void page_field(struct html_buf *b, struct page_ctx *ctx, size_t i)
+static void page_field(struct html_buf *b, struct page_ctx *ctx,
+		       const struct page_item *it, bool first_error)
 {
-	const struct page_field *f = &ctx->page->fields[i];
-	const struct client_param *p;
 	const char *const *choices;
 	const char *value = NULL;
 
-	html_printf(b, "<div class=\"row\"><label for=\"f-%s\">", f->name);
-	html_escape(b, f->label);
+	html_puts(b, "<div class=\"row\"");
+	if (it->show_when) {
+		html_puts(b, " data-when=\"");
+		html_escape(b, it->show_when);
+		html_puts(b, "\"");
+	}
+	html_printf(b, "><label for=\"f-%s\">", it->f.name);
+	html_escape(b, it->f.label);
 	html_puts(b, "</label>");
 
-	if (!page_owner_of(ctx, f->name, &p)) {
+	if (!it->param) {
 		html_printf(b, "<input id=\"f-%s\" type=\"text\" disabled "
-			    "aria-describedby=\"n-%s\">", f->name, f->name);
-		page_field_missing(b, ctx, f);
+			    "aria-describedby=\"n-%s\">", it->f.name,
+			    it->f.name);
+		page_field_missing(b, ctx, it);
 		html_puts(b, "</div>\n");
 		return;
 	}
 
-	if (ctx->form)
-		value = form_get(ctx->form, f->name);
+	if (ctx->form && !it->read_only)
+		value = form_get(ctx->form, it->f.name);
 	if (!value)
-		value = p->value;
+		value = it->param->value;
 
-	choices = page_field_choices(f, p);
-	if (choices && !p->secret)
-		page_select(b, f, choices, value);
+	choices = page_item_choices(it);
+	if (choices && !it->param->secret)
+		page_select(b, it, choices, value, first_error);
 	else
-		page_input(b, f, p, value);
+		page_input(b, it, value, first_error);
 
-	html_printf(b, "<span class=\"err\" id=\"e-%s\">", f->name);
-	if (ctx->field_error[i])
-		html_escape(b, ctx->field_error[i]);
+	html_printf(b, "<span class=\"err\" id=\"e-%s\">", it->f.name);
+	if (it->error)
+		html_escape(b, it->error);
+	else if (it->read_only)
+		html_puts(b, "<span class=\"note\">read only</span>");
 	html_puts(b, "</span></div>\n");
+}
+
+static void page_title(const struct page_route *r, char *buf, size_t len)
+{
+	static const char *const titles[] = {
+		[PAGE_KIND_INFO] = "Info",
+		[PAGE_KIND_SYSTEM] = "System",
+		[PAGE_KIND_SIP] = "SIP",
+		[PAGE_KIND_USER] = "User",
+	};
+
+	if (r->kind == PAGE_KIND_EXT)
+		snprintf(buf, len, "Ext %u", r->ext);
+	else
+		snprintf(buf, len, "%s", titles[r->kind]);
+}
+
+static void page_notes(struct html_buf *b, const struct page_ctx *ctx)
+{
+	if (ctx->top_error) {
+		html_puts(b, "<p class=\"err\" role=\"alert\">");
+		html_escape(b, ctx->top_error);
+		html_puts(b, "</p>\n");
+	} else if (ctx->note) {
+		html_puts(b, "<p class=\"ok\" role=\"status\">");
+		html_escape(b, ctx->note);
+		html_puts(b, "</p>\n");
+	}
+}
+
+static void page_form_open(struct html_buf *b, const struct page_ctx *ctx)
+{
+	html_printf(b, "<form method=\"post\" action=\"%s\" novalidate>"
+		    "<input type=\"hidden\" name=\"csrf\" value=\"",
+		    ctx->route->path);
+	html_escape(b, ctx->env->csrf);
+	html_puts(b, "\">\n");
+}
+
+/* Undo: the page again, as the owners hold it now. */
+static void page_form_close(struct html_buf *b, const struct page_ctx *ctx,
+			    bool can_submit)
+{
+	html_puts(b, "<p>");
+	if (can_submit)
+		html_puts(b, "<button type=\"submit\">Submit All Changes"
+			  "</button> ");
+	html_printf(b, "<a class=\"button\" id=\"undo\" href=\"%s\">Undo All "
+		    "Changes</a></p></form>\n", ctx->route->path);
 }
 
 static int page_settings_render(struct page_ctx *ctx, unsigned int status,
 				struct page_out *out)
 {
-	const struct page_settings *page = ctx->page;
+	const char *section = NULL;
+	bool writable = false, first = true;
 	struct html_buf b;
+	char title[32];
 	size_t i;
 
+	page_title(ctx->route, title, sizeof(title));
 	html_buf_init(&b);
-	page_top(&b, page->title, page->path, ctx->csrf);
+	page_top(&b, ctx->env, ctx->route, title, ctx->n_ext);
+	page_notes(&b, ctx);
+	page_form_open(&b, ctx);
 
-	if (ctx->top_error) {
-		html_puts(&b, "<p class=\"err\" role=\"alert\">");
-		html_escape(&b, ctx->top_error);
-		html_puts(&b, "</p>\n");
-	} else if (ctx->saved) {
-		html_puts(&b, "<p class=\"ok\" role=\"status\">");
-		html_escape(&b, ctx->saved);
-		html_puts(&b, "</p>\n");
+	if (ctx->n_items == 0)
+		html_puts(&b, "<p class=\"note\">There are no settings to "
+			  "show here.</p>\n");
+
+	for (i = 0; i < ctx->n_items; i++) {
+		const struct page_item *it = &ctx->items[i];
+
+		if (!section || strcmp(section, it->section) != 0) {
+			section = it->section;
+			html_puts(&b, "<h2>");
+			html_escape(&b, section);
+			html_puts(&b, "</h2>\n");
+		}
+
+		page_field(&b, ctx, it, it->error && first);
+		if (it->error)
+			first = false;
+		writable |= it->param && !it->read_only;
 	}
 
-	html_printf(&b, "<form method=\"post\" action=\"%s\">"
-		    "<input type=\"hidden\" name=\"csrf\" value=\"",
-		    page->path);
-	html_escape(&b, ctx->csrf);
-	html_puts(&b, "\">\n");
-
-	for (i = 0; i < page->n_fields; i++)
-		page_field(&b, ctx, i);
-
-	html_puts(&b, "<p><button type=\"submit\">Submit All Changes</button> "
-		  "<button type=\"reset\">Undo All Changes</button></p>"
-		  "</form>\n");
+	page_form_close(&b, ctx, writable);
 	page_bottom(&b);
 	return page_finish(&b, status, out);
 }
 
-int page_settings_show(sd_bus *bus, const struct page_settings *page,
-		       const char *csrf, const char *saved,
-		       struct page_out *out)
+/* --- Info ------------------------------------------------------------ */
+
+struct page_info_row {
+	const char *prop;
+	const char *label;
+};
+
+static void page_info_row(struct html_buf *b, const char *label,
+			  const char *value)
+{
+	html_puts(b, "<dt>");
+	html_escape(b, label);
+	html_puts(b, "</dt><dd>");
+	html_escape(b, value && *value ? value : "-");
+	html_puts(b, "</dd>");
+}
+
+static bool page_info_known(const struct page_info_row *rows,
+			    const char *name)
+{
+	size_t i;
+
+	for (i = 0; rows[i].prop; i++)
+		if (strcmp(rows[i].prop, name) == 0)
+			return true;
+
+	return false;
+}
+
+/*
+ * One status section: the rows we know in order, then every other
+ * property the daemon has (new ones show without a change here).
+ */
+static void page_info_section(struct html_buf *b, sd_bus *bus,
+			      const char *heading, const char *label,
+			      const char *service, const char *path,
+			      const char *interface,
+			      const struct page_info_row *rows)
+{
+	struct client_props props;
+	char name[96];
+	size_t i;
+
+	html_puts(b, "<h2>");
+	html_escape(b, heading);
+	html_puts(b, "</h2>\n<dl>");
+
+	memset(&props, 0, sizeof(props));
+	if (!bus || client_get_all(bus, service, path, interface,
+				   &props) < 0) {
+		html_puts(b, "<dt>");
+		html_escape(b, label);
+		html_puts(b, "</dt><dd class=\"err\">");
+		html_escape(b, props.problem ? props.problem : "not running");
+		html_puts(b, "</dd></dl>\n");
+		client_props_clear(&props);
+		return;
+	}
+
+	for (i = 0; rows[i].prop; i++)
+		page_info_row(b, rows[i].label,
+			      client_props_get(&props, rows[i].prop));
+
+	for (i = 0; i < props.n_props; i++) {
+		if (!props.props[i].name ||
+		    page_info_known(rows, props.props[i].name))
+			continue;
+		fields_label_from_name(props.props[i].name, name,
+				       sizeof(name));
+		page_info_row(b, name, props.props[i].value);
+	}
+
+	html_puts(b, "</dl>\n");
+	client_props_clear(&props);
+}
+
+static int page_info(const struct page_env *env,
+		     const struct page_route *route, struct page_out *out)
+{
+	static const struct page_info_row sip_rows[] = {
+		{ "RegistrationState", "Registration State" },
+		{ "RegistrationReason", "Last Failure" },
+		{ "RegistrationExpires", "Registration Expires (s)" },
+		{ "CallState", "Call State" },
+		{ "CallRemote", "Call With" },
+		{ "CallDirection", "Call Direction" },
+		{ "CallCodec", "Call Codec" },
+		{ NULL, NULL },
+	};
+	static const struct page_info_row net_rows[] = {
+		{ "Mode", "Mode" },
+		{ "State", "State" },
+		{ "Interface", "Interface" },
+		{ "Address", "Address" },
+		{ "Netmask", "NetMask" },
+		{ "Router", "Gateway" },
+		{ "DnsServers", "DNS" },
+		{ "LeaseTime", "Lease Time (s)" },
+		{ "ServerAddress", "DHCP Server" },
+		{ NULL, NULL },
+	};
+	static const struct page_info_row audio_rows[] = {
+		{ "State", "State" },
+		{ NULL, NULL },
+	};
+	struct client_owner sip;
+	struct html_buf b;
+	unsigned int n_ext = 1;
+
+	client_owner_init(&sip, page_owner_defs[0].service,
+			  page_owner_defs[0].path, page_owner_defs[0].label);
+	if (env->bus && client_list(env->bus, &sip) >= 0)
+		n_ext = page_count_ext(&sip);
+	client_owner_clear(&sip);
+
+	html_buf_init(&b);
+	page_top(&b, env, route, "Info", n_ext);
+	page_info_section(&b, env->bus, "Ext 1 and Call", "sipd",
+			  "org.deskphone.Sip", "/org/deskphone/Sip",
+			  "org.deskphone.Sip1", sip_rows);
+	page_info_section(&b, env->bus, "Network", "netd",
+			  "org.deskphone.Net", "/org/deskphone/Net",
+			  "org.deskphone.Net1", net_rows);
+	page_info_section(&b, env->bus, "Audio", "audiod",
+			  "org.deskphone.Audio", "/org/deskphone/Audio",
+			  "org.deskphone.Audio1", audio_rows);
+	html_puts(&b, "<h2>Versions</h2>\n<dl>");
+	page_info_row(&b, "webd", PACKAGE_VERSION);
+	html_puts(&b, "</dl>\n");
+	page_bottom(&b);
+	return page_finish(&b, 200, out);
+}
+
+/* --- User page (admin): user password and per-setting access ------ */
+
+static void page_user_render_access(struct html_buf *b,
+				    struct page_ctx *ctx)
+{
+	static const enum access_level levels[] = {
+		ACCESS_READ_WRITE, ACCESS_READ_ONLY, ACCESS_HIDDEN,
+	};
+	const char *const *names;
+	size_t n, i, k;
+
+	names = fields_access_names(&n);
+	html_puts(b, "<h2>What the user account may do</h2>\n");
+
+	for (i = 0; i < n; i++) {
+		const struct fields_known *f = fields_lookup(names[i]);
+		enum access_level cur;
+		const char *sent = NULL;
+		char label[96];
+
+		/* Only settings some owner has now (or may, when down). */
+		if (!f || (ctx->owners[page_owner_index(f->owner)].running &&
+			   !client_owner_find(
+				   &ctx->owners[page_owner_index(f->owner)],
+				   names[i])))
+			continue;
+		if (fields_ext_of(names[i]) > ctx->n_ext)
+			continue;
+
+		cur = access_get(ctx->env->access, names[i]);
+		if (ctx->form) {
+			char key[FORM_NAME_MAX + 1];
+
+			snprintf(key, sizeof(key), "A:%s", names[i]);
+			sent = form_get(ctx->form, key);
+		}
+
+		if (fields_ext_of(names[i]))
+			snprintf(label, sizeof(label), "Ext %u: %s",
+				 fields_ext_of(names[i]), f->label);
+		else
+			snprintf(label, sizeof(label), "%s", f->label);
+
+		html_printf(b, "<div class=\"row\"><label for=\"a-%s\">",
+			    names[i]);
+		html_escape(b, label);
+		html_printf(b, "</label><select id=\"a-%s\" name=\"A:%s\">",
+			    names[i], names[i]);
+		for (k = 0; k < PAGE_N(levels); k++) {
+			const char *lv = access_level_name(levels[k]);
+			bool sel = sent ? strcmp(sent, lv) == 0 :
+				   cur == levels[k];
+
+			html_printf(b, "<option%s>%s</option>",
+				    sel ? " selected" : "", lv);
+		}
+		html_puts(b, "</select></div>\n");
+	}
+}
+
+static int page_user_render(struct page_ctx *ctx, unsigned int status,
+			    struct page_out *out)
+{
+	struct html_buf b;
+
+	html_buf_init(&b);
+	page_top(&b, ctx->env, ctx->route, "User", ctx->n_ext);
+	page_notes(&b, ctx);
+	page_form_open(&b, ctx);
+	html_printf(&b, "<h2>User Account</h2>\n<p>The user account %s.</p>\n"
+		    "<div class=\"row\"><label for=\"f-User_Password\">New "
+		    "User Password</label><input id=\"f-User_Password\" "
+		    "name=\"User_Password\" type=\"password\" value=\"\" "
+		    "maxlength=\"%d\" autocomplete=\"new-password\" "
+		    "aria-describedby=\"h-User_Password\"><span class=\"note\""
+		    " id=\"h-User_Password\">Leave empty to keep the current "
+		    "one</span></div>\n"
+		    "<div class=\"row\"><label for=\"f-User_Disable\">Disable "
+		    "the user account</label><input id=\"f-User_Disable\" "
+		    "name=\"User_Disable\" type=\"checkbox\" value=\"Yes\">"
+		    "</div>\n", ctx->env->auth->user_enabled ?
+		    "has a password and can log in" :
+		    "has no password and cannot log in", AUTH_PASSWORD_MAX);
+	page_user_render_access(&b, ctx);
+	page_form_close(&b, ctx, true);
+	page_bottom(&b);
+	return page_finish(&b, status, out);
+}
+
+int page_show(const struct page_env *env, const struct page_route *route,
+	      const char *note, struct page_out *out)
 {
 	struct page_ctx ctx;
 	int r;
 
-	page_ctx_load(&ctx, bus, page);
-	ctx.csrf = csrf;
-	ctx.saved = saved;
-	r = page_settings_render(&ctx, 200, out);
+	if (route->kind == PAGE_KIND_INFO)
+		return page_info(env, route, out);
+
+	page_ctx_load(&ctx, env, route);
+	ctx.note = note;
+	if (route->kind == PAGE_KIND_USER) {
+		r = page_user_render(&ctx, 200, out);
+	} else {
+		page_build_items(&ctx);
+		r = page_settings_render(&ctx, 200, out);
+	}
 	page_ctx_clear(&ctx);
 	return r;
 }
 
+/* --- submitting settings --------------------------------------------- */
+
 /* The changes for one owner, in page order. */
 struct page_batch {
 	struct client_owner *owner;
-	const char *names[16];
-	const char *values[16];
-	const char *old[16];		/* NULL for secrets: not known */
+	const char *names[PAGE_ITEMS_MAX];
+	const char *values[PAGE_ITEMS_MAX];
+	const char *old[PAGE_ITEMS_MAX];	/* NULL for secrets */
 	size_t n;
 	bool applied;
 };
 
-static const char *page_changed_value(const struct page_field *f,
-				      const struct client_param *p,
+/*
+ * The user may send only the fields open to them read-write: anything
+ * else that names a setting is an attempt to get around the page.
+ */
+static bool page_form_allowed(struct page_ctx *ctx, const struct form *form)
+{
+	size_t i, k;
+
+	for (i = 0; i < form->n_fields; i++) {
+		const char *name = form->fields[i].name;
+		struct page_item *it;
+		bool setting;
+
+		if (strcmp(name, "csrf") == 0)
+			continue;
+
+		it = page_item_find(ctx, name);
+		if (it && !it->read_only)
+			continue;
+		if (it) {
+			log_warning("Refused a form changing read-only %s",
+				    name);
+			return false;
+		}
+
+		if (!page_restricted(ctx))
+			continue;	/* the admin's stale page: ignored */
+
+		setting = fields_lookup(name) != NULL;
+		for (k = 0; !setting && k < PAGE_N_OWNERS; k++)
+			setting = client_owner_find(&ctx->owners[k], name);
+		if (setting) {
+			log_warning("Refused a user form with %s", name);
+			return false;
+		}
+	}
+
+	return true;
+}
+
+/* Every field first, so all wrong ones are shown at once. */
+static int page_validate(struct page_ctx *ctx, const struct form *form)
+{
+	char reason[160];
+	size_t i;
+	int bad = 0;
+
+	for (i = 0; i < ctx->n_items; i++) {
+		struct page_item *it = &ctx->items[i];
+		const char *value = form_get(form, it->f.name);
+		struct param_def def;
+
+		if (!value || !it->param || it->read_only)
+			continue;
+		if (it->param->secret && !*value)
+			continue;	/* keeps the stored one */
+
+		fields_def_for(&it->f, it->param->type, &def);
+		if (param_validate(&def, value, reason, sizeof(reason)) < 0) {
+			if (asprintf(&it->error, "%s: %s", it->f.label,
+				     reason) < 0)
+				it->error = NULL;
+			bad++;
+		}
+	}
+
+	return bad;
+}
+
+static const char *page_changed_value(const struct page_item *it,
 				      const struct form *form)
 {
-	const char *value = form_get(form, f->name);
+	const char *value = form_get(form, it->f.name);
 
 	/* Disabled or missing fields are not sent: nothing to change. */
-	if (!value)
+	if (!value || it->read_only)
 		return NULL;
 
-	if (p->secret)
+	if (it->param->secret)
 		return *value ? value : NULL;
 
-	return strcmp(value, p->value) != 0 ? value : NULL;
+	return strcmp(value, it->param->value) != 0 ? value : NULL;
 }
 
 /*
@@ -545,7 +1135,6 @@ static const char *page_changed_value(const struct page_field *f,
 static int page_collect(struct page_ctx *ctx, const struct form *form,
 			struct page_batch *batches)
 {
-	const struct page_settings *page = ctx->page;
 	size_t i, k;
 	int total = 0;
 
@@ -554,30 +1143,29 @@ static int page_collect(struct page_ctx *ctx, const struct form *form,
 		batches[k].owner = &ctx->owners[k];
 	}
 
-	for (i = 0; i < page->n_fields; i++) {
-		const struct client_param *p;
-		struct client_owner *o;
+	for (i = 0; i < ctx->n_items; i++) {
+		struct page_item *it = &ctx->items[i];
 		struct page_batch *batch;
 		const char *value;
 
-		o = page_owner_of(ctx, page->fields[i].name, &p);
-		if (!o && form_get(form, page->fields[i].name)) {
-			if (asprintf(&ctx->field_error[i], "%s: not running",
-				     page->fields[i].owner) < 0)
-				ctx->field_error[i] = NULL;
+		if (!it->param && form_get(form, it->f.name)) {
+			if (asprintf(&it->error, "%s: not running",
+				     ctx->owners[it->owner].label) < 0)
+				it->error = NULL;
 			total = -ENXIO;
 		}
-		if (!o || total < 0)
+		if (!it->param || total < 0)
 			continue;
 
-		value = page_changed_value(&page->fields[i], p, form);
+		value = page_changed_value(it, form);
 		if (!value)
 			continue;
 
-		batch = &batches[o - ctx->owners];
-		batch->names[batch->n] = p->name;
+		batch = &batches[it->owner];
+		batch->names[batch->n] = it->param->name;
 		batch->values[batch->n] = value;
-		batch->old[batch->n] = p->secret ? NULL : p->value;
+		batch->old[batch->n] = it->param->secret ? NULL :
+				       it->param->value;
 		batch->n++;
 		total++;
 	}
@@ -589,20 +1177,22 @@ static int page_collect(struct page_ctx *ctx, const struct form *form,
 static void page_place_error(struct page_ctx *ctx, const char *owner,
 			     const char *message)
 {
-	const struct page_settings *page = ctx->page;
 	size_t i, len;
 
-	for (i = 0; message && i < page->n_fields; i++) {
-		len = strlen(page->fields[i].name);
-		if (strncmp(message, page->fields[i].name, len) == 0 &&
+	for (i = 0; message && i < ctx->n_items; i++) {
+		struct page_item *it = &ctx->items[i];
+
+		len = strlen(it->f.name);
+		if (strncmp(message, it->f.name, len) == 0 &&
 		    message[len] == ':') {
-			ctx->field_error[i] = strdup(message);
+			free(it->error);
+			it->error = strdup(message);
 			break;
 		}
 	}
 
-	if (asprintf(&ctx->top_error, "Nothing was changed. %s: %s", owner,
-		     message ? message : "failed") < 0)
+	if (asprintf(&ctx->top_error, "Nothing was changed. %s refused: %s",
+		     owner, message ? message : "failed") < 0)
 		ctx->top_error = NULL;
 }
 
@@ -613,7 +1203,7 @@ static int page_undo(sd_bus *bus, struct page_batch *batches, size_t upto)
 	int ret = 0;
 
 	for (k = 0; k < upto; k++) {
-		const char *names[16], *values[16];
+		const char *names[PAGE_ITEMS_MAX], *values[PAGE_ITEMS_MAX];
 		char *message = NULL;
 		int r;
 
@@ -662,8 +1252,9 @@ static int page_apply(sd_bus *bus, struct page_ctx *ctx,
 				    batch->values, batch->n, &message);
 		if (r >= 0) {
 			batch->applied = true;
-			log_info("Web admin changed %zu setting(s) on %s",
-				 batch->n, batch->owner->service);
+			log_info("Web %s changed %zu setting(s) on %s",
+				 auth_role_name(ctx->env->role), batch->n,
+				 batch->owner->service);
 			continue;
 		}
 
@@ -687,36 +1278,136 @@ static int page_apply(sd_bus *bus, struct page_ctx *ctx,
 	return 0;
 }
 
-int page_settings_submit(sd_bus *bus, const struct page_settings *page,
-			 const struct form *form, const char *csrf,
-			 unsigned int *n_changed, struct page_out *out)
+static int page_settings_submit(struct page_ctx *ctx,
+				const struct form *form,
+				unsigned int *n_changed,
+				struct page_out *out)
 {
 	struct page_batch batches[PAGE_N_OWNERS];
-	struct page_ctx ctx;
-	int total, r;
+	int total, bad, r = 0;
 
-	page_ctx_load(&ctx, bus, page);
-	ctx.csrf = csrf;
+	page_build_items(ctx);
 
-	total = page_collect(&ctx, form, batches);
+	if (!page_form_allowed(ctx, form))
+		return -EPERM;
+
+	bad = page_validate(ctx, form);
+	if (bad > 0) {
+		if (asprintf(&ctx->top_error, "Nothing was changed: %d "
+			     "field%s to correct.", bad,
+			     bad == 1 ? " has" : "s have") < 0)
+			ctx->top_error = NULL;
+		r = -EINVAL;
+	}
+
+	total = r == 0 ? page_collect(ctx, form, batches) : 0;
 	if (total < 0) {
 		r = total;
-		ctx.top_error = strdup("Nothing was changed: a daemon that "
-				       "owns some of these settings is not "
-				       "running.");
-	} else {
-		r = bus ? page_apply(bus, &ctx, batches) : 0;
+		ctx->top_error = strdup("Nothing was changed: a daemon that "
+					"owns some of these settings is not "
+					"running.");
+	} else if (r == 0 && ctx->env->bus) {
+		r = page_apply(ctx->env->bus, ctx, batches);
 	}
 
 	if (r == 0) {
 		*n_changed = (unsigned int)total;
-		page_ctx_clear(&ctx);
 		return 1;
 	}
 
-	/* Show the admin's edits again; secrets are left empty. */
-	ctx.form = form;
-	r = page_settings_render(&ctx, 400, out);
+	/* Show the edits again; secrets are left empty. */
+	ctx->form = form;
+	return page_settings_render(ctx, 400, out);
+}
+
+/* The User page's form: access levels and the user password. */
+static int page_user_submit(struct page_ctx *ctx, const struct form *form,
+			    unsigned int *n_changed, struct page_out *out)
+{
+	const char *names[FORM_FIELDS_MAX], *levels[FORM_FIELDS_MAX];
+	const char *pw = form_get(form, "User_Password");
+	const char *disable = form_get(form, "User_Disable");
+	size_t i, n = 0, bad = 0;
+	char reason[128];
+	int r;
+
+	for (i = 0; i < form->n_fields; i++) {
+		const char *name = form->fields[i].name;
+
+		if (strncmp(name, "A:", 2) != 0)
+			continue;
+		if (access_level_name(access_get(ctx->env->access,
+						 name + 2)) &&
+		    strcmp(access_level_name(access_get(ctx->env->access,
+							name + 2)),
+			   form->fields[i].value) == 0)
+			continue;	/* unchanged */
+		names[n] = name + 2;
+		levels[n++] = form->fields[i].value;
+	}
+
+	/* The password is checked before anything is stored. */
+	reason[0] = '\0';
+	if (pw && *pw) {
+		struct param_def def = {
+			.name = "User_Password", .type = PARAM_TEXT,
+			.max = AUTH_PASSWORD_MAX,
+		};
+
+		if (param_validate(&def, pw, reason, sizeof(reason)) < 0 &&
+		    asprintf(&ctx->top_error, "Nothing was changed: New User "
+			     "Password %s.", reason) < 0)
+			ctx->top_error = NULL;
+	}
+
+	r = reason[0] ? -EINVAL : 0;
+	if (r == 0 && n > 0) {
+		r = access_set_many(ctx->env->access, names, levels, n, &bad);
+		if (r < 0 && asprintf(&ctx->top_error, "Nothing was changed: "
+				      "%s: %s", bad < n ? names[bad] : "?",
+				      r == -ENOENT ? "no such setting" :
+				      r == -EINVAL ? "not a valid level" :
+				      strerror(-r)) < 0)
+			ctx->top_error = NULL;
+	}
+
+	if (r == 0 && disable && strcmp(disable, "Yes") == 0)
+		r = auth_user_password_set(ctx->env->auth, "");
+	else if (r == 0 && pw && *pw)
+		r = auth_user_password_set(ctx->env->auth, pw);
+	else
+		disable = pw = NULL;
+
+	if (r == 0) {
+		*n_changed = (unsigned int)n + ((pw && *pw) || disable);
+		return 1;
+	}
+
+	if (!ctx->top_error && asprintf(&ctx->top_error, "Failed to store "
+					"the user password: %s",
+					strerror(-r)) < 0)
+		ctx->top_error = NULL;
+
+	ctx->form = form;
+	return page_user_render(ctx, 400, out);
+}
+
+int page_submit(const struct page_env *env, const struct page_route *route,
+		const struct form *form, unsigned int *n_changed,
+		struct page_out *out)
+{
+	struct page_ctx ctx;
+	int r;
+
+	if (route->kind == PAGE_KIND_INFO)
+		return -EPERM;
+
+	page_ctx_load(&ctx, env, route);
+	if (route->kind == PAGE_KIND_USER)
+		r = env->role == AUTH_ADMIN ?
+		    page_user_submit(&ctx, form, n_changed, out) : -EPERM;
+	else
+		r = page_settings_submit(&ctx, form, n_changed, out);
 	page_ctx_clear(&ctx);
 	return r;
 }

@@ -31,6 +31,7 @@ struct server {
 	struct MHD_Daemon *mhd;
 	struct MHD_Daemon *redirect;	/* plain HTTP, or NULL */
 	struct auth *auth;
+	struct access *access;
 	char host[64];			/* as in our URL: [v6] or v4 */
 	uint16_t port;
 	char url[80];
@@ -59,7 +60,8 @@ struct server_reply {
 };
 
 static const char server_csp[] =
-	"default-src 'none'; style-src 'self'; form-action 'self'; "
+	"default-src 'none'; style-src 'self'; script-src 'self'; "
+	"form-action 'self'; "
 	"frame-ancestors 'none'; base-uri 'none'";
 
 static void server_mhd_log(void *cls, const char *fmt, va_list ap)
@@ -191,35 +193,46 @@ static enum MHD_Result server_login_post(struct server *s,
 {
 	struct server_reply reply = { 0 };
 	char token[AUTH_TOKEN_HEX];
+	const char *pw, *account;
+	enum auth_role role = AUTH_ADMIN;
 	unsigned int retry = 0;
 	enum MHD_Result ret;
 	struct form form;
-	const char *pw;
 	char text[96];
 	int r;
 
 	if (server_read_form(c, req, &form, &ret) < 0)
 		return ret;
 
+	/* No account field: an older form, meaning the admin. */
+	account = form_get(&form, "account");
+	if (account && auth_role_from_name(account, &role) < 0) {
+		form_free(&form);
+		return server_send_error(c, 400, "Bad Request",
+					 "There is no such account.");
+	}
+
 	pw = form_get(&form, "password");
-	r = auth_login(s->auth, pw ? pw : "", auth_now(), token, &retry);
+	r = auth_login(s->auth, role, pw ? pw : "", auth_now(), token,
+		       &retry);
 	form_free(&form);
+	account = auth_role_name(role);
 
 	if (r == -EBUSY) {
 		snprintf(text, sizeof(text), "Too many failed logins. Try "
 			 "again in %u seconds.", retry);
 		snprintf(reply.retry_after, sizeof(reply.retry_after), "%u",
 			 retry);
-		r = page_login(text, 429, &reply.page);
+		r = page_login(text, account, 429, &reply.page);
 	} else if (r == -EACCES) {
-		log_warning("Failed admin login");
-		r = page_login("Wrong password.", 403, &reply.page);
+		log_warning("Failed %s login", account);
+		r = page_login("Wrong password.", account, 403, &reply.page);
 	} else if (r < 0) {
 		log_err("Failed to start a session: %s", strerror(-r));
 		return server_send_error(c, 500, "Internal Server Error",
 					 "Could not start a session.");
 	} else {
-		log_notice("Admin logged in");
+		log_notice("%s logged in", account);
 		server_set_cookie(&reply, token);
 		reply.location = PAGE_INFO;
 		r = page_error(303, "See Other", PAGE_INFO, &reply.page);
@@ -231,24 +244,40 @@ static enum MHD_Result server_login_post(struct server *s,
 	return server_send(c, &reply);
 }
 
-/* The login form and the style sheet. */
+static enum MHD_Result server_static(struct MHD_Connection *c,
+				     const char *text, const char *type)
+{
+	struct server_reply reply = { 0 };
+
+	reply.page.status = 200;
+	reply.page.body = strdup(text);
+	reply.page.len = strlen(text);
+	reply.content_type = type;
+	reply.cacheable = true;
+	if (!reply.page.body)
+		return MHD_NO;
+
+	return server_send(c, &reply);
+}
+
+/* The login form, the style sheet and the script. */
 static enum MHD_Result server_public(struct MHD_Connection *c,
 				     const char *url)
 {
 	struct server_reply reply = { 0 };
+	const char *account;
 
-	if (strcmp(url, PAGE_STYLE) == 0) {
-		reply.page.status = 200;
-		reply.page.body = strdup(page_style_css);
-		reply.page.len = strlen(page_style_css);
-		reply.content_type = "text/css; charset=utf-8";
-		reply.cacheable = true;
-		if (!reply.page.body)
-			return MHD_NO;
-		return server_send(c, &reply);
-	}
+	if (strcmp(url, PAGE_STYLE) == 0)
+		return server_static(c, page_style_css,
+				     "text/css; charset=utf-8");
 
-	if (page_login(NULL, 200, &reply.page) < 0)
+	if (strcmp(url, PAGE_SCRIPT) == 0)
+		return server_static(c, page_script_js,
+				     "text/javascript; charset=utf-8");
+
+	account = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+					      "account");
+	if (page_login(NULL, account, 200, &reply.page) < 0)
 		return MHD_NO;
 
 	return server_send(c, &reply);
@@ -257,27 +286,46 @@ static enum MHD_Result server_public(struct MHD_Connection *c,
 static enum MHD_Result server_logout(struct MHD_Connection *c,
 				     struct auth_session *session)
 {
+	log_notice("%s logged out", auth_role_name(session->role));
 	auth_session_end(session);
-	log_notice("Admin logged out");
 	return server_redirect(c, PAGE_LOGIN, SERVER_COOKIE "=; Path=/; "
 			       "Secure; HttpOnly; SameSite=Strict; "
 			       "Max-Age=0");
 }
 
-static enum MHD_Result server_settings_post(struct MHD_Connection *c,
-					    const struct page_settings *page,
+static void server_env(struct server *s, struct auth_session *session,
+		       struct page_env *env)
+{
+	memset(env, 0, sizeof(*env));
+	client_bus(&env->bus);
+	env->auth = s->auth;
+	env->access = s->access;
+	env->role = session->role;
+	env->csrf = session->csrf;
+}
+
+static enum MHD_Result server_forbidden(struct MHD_Connection *c)
+{
+	return server_send_error(c, 403, "Forbidden",
+				 "This account may not do that.");
+}
+
+static enum MHD_Result server_settings_post(struct server *s,
+					    struct MHD_Connection *c,
+					    const struct page_route *route,
 					    const struct form *form,
-					    const char *csrf,
+					    struct auth_session *session,
 					    struct server_reply *reply)
 {
 	unsigned int changed = 0;
+	struct page_env env;
 	char location[128];
-	sd_bus *bus = NULL;
 	int r;
 
-	client_bus(&bus);
-	r = page_settings_submit(bus, page, form, csrf, &changed,
-				 &reply->page);
+	server_env(s, session, &env);
+	r = page_submit(&env, route, form, &changed, &reply->page);
+	if (r == -EPERM)
+		return server_forbidden(c);
 	if (r < 0)
 		return MHD_NO;
 
@@ -285,7 +333,7 @@ static enum MHD_Result server_settings_post(struct MHD_Connection *c,
 		return server_send(c, reply);
 
 	/* Post/Redirect/Get: a reload does not submit again. */
-	snprintf(location, sizeof(location), "%s?saved=%u", page->path,
+	snprintf(location, sizeof(location), "%s?saved=%u", route->path,
 		 changed);
 	reply->location = location;
 	if (page_error(303, "See Other", location, &reply->page) < 0)
@@ -294,18 +342,31 @@ static enum MHD_Result server_settings_post(struct MHD_Connection *c,
 	return server_send(c, reply);
 }
 
-static enum MHD_Result server_post(struct MHD_Connection *c, const char *url,
+/* An admin page for a user session; every other page is fine. */
+static bool server_allowed(const struct auth_session *session,
+			   const struct page_route *route)
+{
+	return session->role == AUTH_ADMIN || route->account == AUTH_USER;
+}
+
+static enum MHD_Result server_post(struct server *s, struct MHD_Connection *c,
+				   const char *url,
 				   struct server_request *req,
 				   struct auth_session *session,
 				   struct server_reply *reply)
 {
-	const struct page_settings *page = page_settings_find(url);
+	struct page_route route;
+	bool logout = strcmp(url, PAGE_LOGOUT) == 0;
 	enum MHD_Result ret;
 	struct form form;
 
-	if (!page && strcmp(url, PAGE_LOGOUT) != 0)
+	if (!logout && (page_route_parse(url, &route) < 0 ||
+			route.kind == PAGE_KIND_INFO))
 		return server_send_error(c, 405, "Method Not Allowed",
 					 "This page cannot take a form.");
+
+	if (!logout && !server_allowed(session, &route))
+		return server_forbidden(c);
 
 	if (server_read_form(c, req, &form, &ret) < 0)
 		return ret;
@@ -320,48 +381,56 @@ static enum MHD_Result server_post(struct MHD_Connection *c, const char *url,
 					 "again.");
 	}
 
-	if (page)
-		ret = server_settings_post(c, page, &form, session->csrf,
-					   reply);
-	else
+	if (logout)
 		ret = server_logout(c, session);
+	else
+		ret = server_settings_post(s, c, &route, &form, session,
+					   reply);
 
 	form_free(&form);
 	return ret;
 }
 
-static enum MHD_Result server_get(struct MHD_Connection *c, const char *url,
+static enum MHD_Result server_get(struct server *s, struct MHD_Connection *c,
+				  const char *url,
 				  struct auth_session *session,
 				  struct server_reply *reply)
 {
-	const struct page_settings *page = page_settings_find(url);
+	struct page_route route;
 	const char *saved;
-	sd_bus *bus = NULL;
+	struct page_env env;
 	char note[64];
 	int r;
 
-	if (strcmp(url, "/") == 0 || strcmp(url, PAGE_LOGIN) == 0)
+	if (strcmp(url, "/") == 0)
 		return server_redirect(c, PAGE_INFO, reply->cookie);
 
-	if (strcmp(url, PAGE_INFO) != 0 && !page)
+	/* Logged in already: the login page leads home. */
+	if (strcmp(url, PAGE_LOGIN) == 0 &&
+	    !MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+					 "account"))
+		return server_redirect(c, PAGE_INFO, reply->cookie);
+	if (strcmp(url, PAGE_LOGIN) == 0)
+		return server_public(c, url);
+
+	if (strcmp(url, PAGE_INFO) == 0)
+		page_route_home(session->role, &route);
+	else if (page_route_parse(url, &route) < 0)
 		return server_send_error(c, 404, "Not Found",
 					 "There is no such page.");
 
-	client_bus(&bus);
+	if (!server_allowed(session, &route))
+		return server_forbidden(c);
 
-	if (!page) {
-		r = page_info(bus, session->csrf, &reply->page);
-	} else {
-		saved = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
-						    "saved");
-		if (saved)
-			snprintf(note, sizeof(note), "%s",
-				 strcmp(saved, "0") == 0 ? "No changes." :
-				 "Changes saved.");
-		r = page_settings_show(bus, page, session->csrf,
-				       saved ? note : NULL, &reply->page);
-	}
+	saved = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+					    "saved");
+	if (saved)
+		snprintf(note, sizeof(note), "%s",
+			 strcmp(saved, "0") == 0 ? "No changes." :
+			 "Changes saved.");
 
+	server_env(s, session, &env);
+	r = page_show(&env, &route, saved ? note : NULL, &reply->page);
 	if (r < 0)
 		return MHD_NO;
 
@@ -372,8 +441,8 @@ static enum MHD_Result server_get(struct MHD_Connection *c, const char *url,
  * Browsers name the page a form came from in Origin.  A form posted
  * from another site is refused before it is looked at: the CSRF token
  * already stops it from changing anything, but this also keeps other
- * sites from spending the admin's login attempts.  Clients that send no
- * Origin (curl, old browsers) still need the token.
+ * sites from spending the login attempts.  Clients that send no Origin
+ * (curl, old browsers) still need the token.
  */
 static bool server_origin_ok(struct MHD_Connection *c)
 {
@@ -387,6 +456,12 @@ static bool server_origin_ok(struct MHD_Connection *c)
 	host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
 	return host && strncasecmp(origin, "https://", n) == 0 &&
 	       strcasecmp(origin + n, host) == 0;
+}
+
+static bool server_is_public(const char *url, bool get)
+{
+	return get && (strcmp(url, PAGE_STYLE) == 0 ||
+		       strcmp(url, PAGE_SCRIPT) == 0);
 }
 
 static enum MHD_Result server_route(struct server *s,
@@ -405,9 +480,7 @@ static enum MHD_Result server_route(struct server *s,
 					 "The form is too large.");
 
 	if (post && !server_origin_ok(c)) {
-		log_warning("Refused a form posted from %s",
-			    MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-							"Origin"));
+		log_warning("Refused a form posted from another origin");
 		return server_send_error(c, 403, "Forbidden",
 					 "Forms from other sites are not "
 					 "accepted.");
@@ -418,7 +491,7 @@ static enum MHD_Result server_route(struct server *s,
 	session = auth_session_find(s->auth, cookie, auth_now());
 
 	/* The only pages served without a session. */
-	if (strcmp(url, PAGE_STYLE) == 0 && get)
+	if (server_is_public(url, get))
 		return server_public(c, url);
 
 	if (strcmp(url, PAGE_LOGIN) == 0 && post)
@@ -438,9 +511,9 @@ static enum MHD_Result server_route(struct server *s,
 	server_set_cookie(&reply, cookie);
 
 	if (get)
-		return server_get(c, url, session, &reply);
+		return server_get(s, c, url, session, &reply);
 	if (post)
-		return server_post(c, url, req, session, &reply);
+		return server_post(s, c, url, req, session, &reply);
 
 	return server_send_error(c, 405, "Method Not Allowed",
 				 "Only GET and POST are used here.");
@@ -691,7 +764,7 @@ static const char server_tls_priorities[] =
 	"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2";
 
 int server_start(const struct server_config *config, struct auth *auth,
-		 struct server **out)
+		 struct access *access, struct server **out)
 {
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
 			     MHD_USE_ERROR_LOG | MHD_USE_TLS;
@@ -709,6 +782,7 @@ int server_start(const struct server_config *config, struct auth *auth,
 	if (!s)
 		return -ENOMEM;
 	s->auth = auth;
+	s->access = access;
 	server_address(config, &ss, &ipv6, s->host, sizeof(s->host));
 
 	if (ipv6)

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "access.h"
 #include "auth.h"
 #include "tls.h"
 
@@ -29,11 +30,11 @@ struct server;
 
 /*
  * Starts serving in libmicrohttpd's own thread.  Call with SIGTERM and
- * SIGINT blocked, so they keep going to the main loop.  @auth is used
- * by the HTTP thread only from then on.
+ * SIGINT blocked, so they keep going to the main loop.  @auth and
+ * @access are used by the HTTP thread only from then on.
  */
 int server_start(const struct server_config *config, struct auth *auth,
-		 struct server **out);
+		 struct access *access, struct server **out);
 
 /* Stops the thread and waits for it; NULL is fine. */
 void server_stop(struct server *server);

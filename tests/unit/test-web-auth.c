@@ -126,7 +126,7 @@ static void test_sessions(void)
 
 	CHECK(auth_secret_new("pw", &auth->secret) == 0);
 
-	CHECK(auth_login(auth, "pw", t, cookie, &retry) == 0);
+	CHECK(auth_login(auth, AUTH_ADMIN, "pw", t, cookie, &retry) == 0);
 	CHECK(strlen(cookie) == 32);
 	s = auth_session_find(auth, cookie, t + 1);
 	CHECK(s != NULL);
@@ -145,24 +145,83 @@ static void test_sessions(void)
 	CHECK(auth_session_find(auth, cookie, t) == NULL);
 
 	/* Logout ends only that session. */
-	CHECK(auth_login(auth, "pw", t, cookie, &retry) == 0);
-	CHECK(auth_login(auth, "pw", t, other, &retry) == 0);
+	CHECK(auth_login(auth, AUTH_ADMIN, "pw", t, cookie, &retry) == 0);
+	CHECK(auth_login(auth, AUTH_ADMIN, "pw", t, other, &retry) == 0);
 	auth_session_end(auth_session_find(auth, cookie, t));
 	CHECK(auth_session_find(auth, cookie, t) == NULL);
 	CHECK(auth_session_find(auth, other, t) != NULL);
 
 	/* Rate limit: five failures, then even the right one waits. */
 	for (i = 0; i < AUTH_FREE_FAILURES; i++)
-		CHECK(auth_login(auth, "bad", t, cookie, &retry) == -EACCES);
-	CHECK(auth_login(auth, "pw", t + 1, cookie, &retry) == -EBUSY);
+		CHECK(auth_login(auth, AUTH_ADMIN, "bad", t, cookie, &retry) == -EACCES);
+	CHECK(auth_login(auth, AUTH_ADMIN, "pw", t + 1, cookie, &retry) == -EBUSY);
 	CHECK(retry == 5);
 	t += AUTH_LOCKOUT_USEC;
-	CHECK(auth_login(auth, "bad", t, cookie, &retry) == -EACCES);
-	CHECK(auth_login(auth, "pw", t + 1, cookie, &retry) == -EBUSY);
+	CHECK(auth_login(auth, AUTH_ADMIN, "bad", t, cookie, &retry) == -EACCES);
+	CHECK(auth_login(auth, AUTH_ADMIN, "pw", t + 1, cookie, &retry) == -EBUSY);
 	CHECK(retry == 10);
 	t += 2 * AUTH_LOCKOUT_USEC;
-	CHECK(auth_login(auth, "pw", t, cookie, &retry) == 0);
+	CHECK(auth_login(auth, AUTH_ADMIN, "pw", t, cookie, &retry) == 0);
 	CHECK(auth->failures == 0);
+	free(auth);
+}
+
+/* The user account: none until the admin sets a password. */
+static void test_user(const char *dir)
+{
+	struct auth *auth = calloc(1, sizeof(*auth));
+	char cookie[AUTH_TOKEN_HEX], admin[AUTH_TOKEN_HEX], path[512];
+	struct auth_session *s;
+	unsigned int retry = 0;
+	enum auth_role role;
+	uint64_t t = 1000000;
+	struct stat st;
+
+	CHECK(auth_init(auth, dir, NULL) == 0);
+	CHECK(!auth->user_enabled);
+	CHECK(auth_login(auth, AUTH_USER, "", t, cookie, &retry) == -EACCES);
+
+	/* The admin's password does not open the user account. */
+	CHECK(auth_secret_new("adminpw", &auth->secret) == 0);
+	CHECK(auth_login(auth, AUTH_USER, "adminpw", t, cookie, &retry) ==
+	      -EACCES);
+
+	CHECK(auth_user_password_set(auth, "userpw") == 0);
+	snprintf(path, sizeof(path), "%s/webd-user", dir);
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
+	CHECK(auth_login(auth, AUTH_USER, "adminpw", t, cookie, &retry) ==
+	      -EACCES);
+	CHECK(auth_login(auth, AUTH_USER, "userpw", t, cookie, &retry) == 0);
+	CHECK(auth_login(auth, AUTH_ADMIN, "userpw", t, admin, &retry) ==
+	      -EACCES);
+	CHECK(auth_login(auth, AUTH_ADMIN, "adminpw", t, admin, &retry) == 0);
+	s = auth_session_find(auth, cookie, t);
+	CHECK(s && s->role == AUTH_USER);
+	s = auth_session_find(auth, admin, t);
+	CHECK(s && s->role == AUTH_ADMIN);
+
+	/* Kept over a restart; a new password ends the user's sessions. */
+	CHECK(auth_init(auth, dir, NULL) == 0);
+	CHECK(auth->user_enabled);
+	CHECK(auth_secret_check(&auth->user_secret, "userpw"));
+	CHECK(auth_login(auth, AUTH_USER, "userpw", t, cookie, &retry) == 0);
+	CHECK(auth_login(auth, AUTH_ADMIN, "adminpw", t, admin, &retry) ==
+	      -EACCES);	/* auth_init reloaded the stored admin hash */
+	CHECK(auth_user_password_set(auth, "other") == 0);
+	CHECK(auth_session_find(auth, cookie, t) == NULL);
+
+	/* "" disables the account and removes the file. */
+	CHECK(auth_login(auth, AUTH_USER, "other", t, cookie, &retry) == 0);
+	CHECK(auth_user_password_set(auth, "") == 0);
+	CHECK(access(path, F_OK) < 0);
+	CHECK(auth_session_find(auth, cookie, t) == NULL);
+	CHECK(auth_login(auth, AUTH_USER, "other", t, cookie, &retry) ==
+	      -EACCES);
+
+	CHECK(auth_role_from_name("user", &role) == 0 && role == AUTH_USER);
+	CHECK(auth_role_from_name("admin", &role) == 0 && role == AUTH_ADMIN);
+	CHECK(auth_role_from_name("root", &role) == -EINVAL);
+	CHECK(auth_role_from_name(NULL, &role) == -EINVAL);
 	free(auth);
 }
 
@@ -182,6 +241,11 @@ int main(void)
 	else
 		failures++;
 	test_sessions();
+	snprintf(sub, sizeof(sub), "%s/user", dir);
+	if (mkdir(sub, 0700) == 0)
+		test_user(sub);
+	else
+		failures++;
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
