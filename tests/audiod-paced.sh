@@ -27,9 +27,10 @@ command -v pulseaudio > /dev/null && command -v parecord > /dev/null ||
 
 P=$WORK/pulse
 mkdir -p "$P/run" "$P/state" "$P/cfg" "$P/home"
+# HOME too: PulseAudio clients write a cookie under it.
 export PULSE_RUNTIME_PATH=$P/run PULSE_STATE_PATH=$P/state \
-	PULSE_CONFIG_PATH=$P/cfg PULSE_SERVER=unix:$P/native
-dp_spawn pulse env HOME="$P/home" pulseaudio -n --daemonize=no \
+	PULSE_CONFIG_PATH=$P/cfg PULSE_SERVER=unix:$P/native HOME=$P/home
+dp_spawn pulse pulseaudio -n --daemonize=no \
 	--exit-idle-time=-1 --use-pid-file=no --system=no --disable-shm=yes \
 	--log-target=stderr \
 	-L "module-native-protocol-unix socket=$P/native auth-anonymous=1" \
