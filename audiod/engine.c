@@ -22,7 +22,7 @@
 #define ENGINE_RING_FREQ2 480
 #define ENGINE_RING_ON_MS 2000
 #define ENGINE_RING_OFF_MS 4000
-#define ENGINE_RING_AMPLITUDE 8000	/* each tone; about -9 dBFS summed */
+#define ENGINE_RING_AMPLITUDE 8000	/* each tone: sum peaks near -6 dBFS */
 
 /* Further behind than this (a suspend, a stall): skip, do not burst. */
 #define ENGINE_MAX_LATE_USEC 200000ULL
