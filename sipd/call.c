@@ -66,18 +66,35 @@ static int sipd_call_sdp(struct sipd *d, char *buf, size_t len)
 			      (uint64_t)time(NULL));
 }
 
+static bool sipd_call_media_changed(const struct sipd_call *c)
+{
+	return c->started.port != c->remote_media.port ||
+	       c->started.pt != c->pt ||
+	       strcmp(c->started.address, c->remote_media.address) != 0;
+}
+
+/*
+ * Starts the stream once both sides are known, and points it at the far
+ * end again when a re-INVITE moved it (audiod accepts StartStream on a
+ * running stream).
+ */
 static void sipd_call_maybe_start_stream(struct sipd *d)
 {
 	struct sipd_call *c = &d->call;
 
-	if (c->stream_started || c->state != SIPD_CALL_ACTIVE ||
-	    !sipd_call_has_stream(c) || !c->have_remote_media || c->pt < 0)
+	if (c->state != SIPD_CALL_ACTIVE || !sipd_call_has_stream(c) ||
+	    !c->have_remote_media || c->pt < 0)
 		return;
 
-	log_info("Starting audio %s: local port %u, remote %s:%u",
-		 c->codec, c->local_port, c->remote_media.address,
-		 c->remote_media.port);
+	if (c->stream_started && !sipd_call_media_changed(c))
+		return;
+
+	log_info("%s audio %s: local port %u, remote %s:%u",
+		 c->stream_started ? "Moving" : "Starting", c->codec,
+		 c->local_port, c->remote_media.address, c->remote_media.port);
 	c->stream_started = true;
+	c->started = c->remote_media;
+	c->started.pt = c->pt;
 	sipd_audio_start(d);
 }
 

@@ -89,6 +89,7 @@ struct sipd_call {
 	bool answered;			/* 200 sent, ACK not yet seen */
 	bool invite_pending;		/* Dial() waits for OpenStream */
 	bool stream_started;
+	struct sipd_media started;	/* where StartStream sent audio */
 	bool ringing;
 	struct sipd_media remote_media;
 	bool have_remote_media;

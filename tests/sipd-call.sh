@@ -170,6 +170,47 @@ Content-Length: 0
   ]]></send>
   <recv response="200" crlf="true"/>'
 
+# FINAL_OK with a re-INVITE after the ACK that moves sipp's media to
+# [media_port+2] (a new o= version, so it is a new offer).
+REINVITE='  <pause milliseconds="500"/>
+  <send retrans="500"><![CDATA[
+INVITE [next_url] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+[routes]
+From: sipp <sip:sipp@phone.test>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[service]@phone.test>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: 3 INVITE
+Contact: sip:sipp@[local_ip]:[local_port]
+Max-Forwards: 70
+Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=user1 53655765 2353687638 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[media_ip_type] [media_ip]
+t=0 0
+m=audio [media_port+2] RTP/AVP 8 0 101
+a=rtpmap:101 telephone-event/8000
+  ]]></send>
+  <recv response="100" optional="true"/>
+  <recv response="200"/>
+  <send><![CDATA[
+ACK [next_url] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+[routes]
+From: sipp <sip:sipp@phone.test>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[service]@phone.test>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: 3 ACK
+Contact: sip:sipp@[local_ip]:[local_port]
+Max-Forwards: 70
+Content-Length: 0
+  ]]></send>'
+FINAL_REINVITE=$(echo "$FINAL_OK" | sed 's/CSeq: 3 BYE/CSeq: 4 BYE/' |
+	awk -v block="$REINVITE" '/^  <pause\/>$/ { print block } { print }')
+
 # The end of a refused call: CODE, then the ACK of the INVITE.
 final_reject() {
 	cat <<XML
@@ -313,10 +354,10 @@ expect_call 10 idle
 dp_wait_for 5 audiod_has "CloseStream 1" || dp_fail "no CloseStream 1"
 [ "$(call_prop CallDirection)" = "" ] || dp_fail "direction left after end"
 
-dp_log "2. codec by the offer: PCMA first"
-make_uac in2 "8 0 101" "$FINAL_OK"
+dp_log "2. codec by the offer: PCMA first; a re-INVITE moves the stream"
+make_uac in2 "8 0 101" "$FINAL_REINVITE"
 from=$(log_lines)
-run_uac in2 25002 26200 1000
+run_uac in2 25002 26200 1500
 expect_call 10 ringing
 sip_call Answer || dp_fail "Answer() failed"
 expect_call 10 active
@@ -325,6 +366,8 @@ sipd_sent_since "$from" | grep -q 'sofia: *m=audio 40002 RTP/AVP 8 101' ||
 	dp_fail "the 200 does not answer PCMA on port 40002"
 dp_wait_for 5 audiod_has "StartStream 2 127.0.0.1 26200 8" ||
 	dp_fail "no StartStream with PCMA"
+dp_wait_for 5 audiod_has "StartStream 2 127.0.0.1 26202 8" ||
+	dp_fail "the re-INVITE did not move the stream to port 26202"
 wait_uac in2 || dp_fail "sipp's PCMA call failed"
 expect_call 10 idle
 
