@@ -502,7 +502,9 @@ int sipd_call_dial(struct sipd *d, const char *uri)
 	if (d->call.nh || d->stopping)
 		return -EBUSY;
 
-	r = sipd_dial_uri(uri, d->reg.proxy_host, target, sizeof(target));
+	/* a bare number goes to the proxy as configured, port included */
+	r = sipd_dial_uri(uri, param_store_get(d->params, "Proxy_1_"), target,
+			  sizeof(target));
 	if (r < 0)
 		return r;
 

@@ -9,7 +9,7 @@
 #  3. second INVITE while a call is up -> 486
 #  4. outgoing Dial() to a registered sipp UAS, Hangup() -> BYE
 #  5. without audiod: the call is still answered (inactive stream)
-#  6. the caller cancels while it rings; 7. an outgoing call gets 404
+#  6. the caller cancels while it rings; 7. a bare number dialled gets 404
 #  8. Auth_INVITE_1_: a direct INVITE is challenged (401) and needs the
 #     line's credentials for the Request-URI
 # SIPD_WRAP="valgrind --leak-check=full" runs sipd under a checker.
@@ -454,8 +454,8 @@ dp_wait_for 5 audiod_has "CloseStream 5" || dp_fail "no CloseStream 5"
 [ "$(grep -c '^StopRing' "$WORK/audiod.log")" -ge 3 ] ||
 	dp_fail "the ring was not stopped"
 
-dp_log "7. outgoing call to nobody: 404"
-sip_call Dial s "sip:9999@phone.test" || dp_fail "Dial() failed"
+dp_log "7. outgoing call to nobody (a bare number: @ Proxy_1_): 404"
+sip_call Dial s "9999" || dp_fail "Dial() failed"
 expect_call 10 idle
 dp_wait_for 5 audiod_has "CloseStream 6" || dp_fail "no CloseStream 6"
 
@@ -517,6 +517,8 @@ for st in ringing active ending idle dialing; do
 		dp_fail "no PropertiesChanged for CallState $st"
 done
 monitor_has CallCodec PCMA || dp_fail "no PropertiesChanged for CallCodec"
+monitor_has CallRemote "sip:9999@127.0.0.1:$KPORT" ||
+	dp_fail "a bare number was not dialled at Proxy_1_"
 monitor_has CallDirection outgoing ||
 	dp_fail "no PropertiesChanged for CallDirection"
 grep -A1 'member=CallEnded' "$WORK/monitor.log" |
