@@ -570,6 +570,14 @@ static enum MHD_Result server_handle(void *cls, struct MHD_Connection *c,
 		return MHD_NO;
 	*con_cls = req;
 
+	/* RFC 9112 3.2: an HTTP/1.1 request without Host is a 400. */
+	if (strcmp(version, MHD_HTTP_VERSION_1_1) == 0 &&
+	    !MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host")) {
+		req->too_large = true;	/* drop any body */
+		return server_send_error(c, 400, "Bad Request",
+					 "The request has no Host.");
+	}
+
 	/* Refuse a body that is announced too large before reading it. */
 	length = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 					     "Content-Length");
@@ -595,6 +603,45 @@ static void server_completed(void *cls, struct MHD_Connection *c,
 	free(req->body);
 	free(req);
 	*con_cls = NULL;
+}
+
+static int server_hex(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * URL and query decoding in place, as libmicrohttpd's own but leaving
+ * "%00" as it is: a NUL would cut "/admin/x%00junk" down to a route
+ * that exists, and no route or argument ever needs one.
+ */
+static size_t server_unescape(void *cls, struct MHD_Connection *c,
+			      char *s)
+{
+	char *d = s;
+	const char *p;
+
+	for (p = s; *p; p++) {
+		int hi = *p == '%' ? server_hex(p[1]) : -1;
+		int lo = hi >= 0 ? server_hex(p[2]) : -1;
+
+		if (lo < 0 || (hi | lo) == 0) {
+			*d++ = *p;
+			continue;
+		}
+
+		*d++ = (char)(hi << 4 | lo);
+		p += 2;
+	}
+
+	*d = '\0';
+	return (size_t)(d - s);
 }
 
 static int server_address(const struct server_config *config,
@@ -803,6 +850,8 @@ int server_start(const struct server_config *config, struct auth *auth,
 				  (size_t)(32 * 1024),
 				  MHD_OPTION_NOTIFY_COMPLETED,
 				  server_completed, s,
+				  MHD_OPTION_UNESCAPE_CALLBACK,
+				  server_unescape, s,
 				  MHD_OPTION_EXTERNAL_LOGGER, server_mhd_log,
 				  s,
 				  MHD_OPTION_END);

@@ -21,6 +21,7 @@ class FormReader(HTMLParser):
         self.fields = []
         self.select = None
         self.option = None
+        self.known = set()
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -30,7 +31,12 @@ class FormReader(HTMLParser):
             return
         if not self.in_form or 'disabled' in a:
             return
-        if tag == 'input' and a.get('name') and \
+        if tag == 'input' and a.get('type') in ('checkbox', 'radio'):
+            # sent only when checked; an argument can still set it
+            self.known.add(a.get('name'))
+            if 'checked' in a and a.get('name'):
+                self.fields.append([a['name'], a.get('value') or 'on'])
+        elif tag == 'input' and a.get('name') and \
                 a.get('type') not in ('submit', 'reset', 'button'):
             self.fields.append([a['name'], a.get('value') or ''])
         elif tag == 'select' and a.get('name'):
@@ -65,7 +71,7 @@ def main():
         sys.exit('no form with action %s' % sys.argv[1])
     for arg in sys.argv[2:]:
         name, _, value = arg.partition('=')
-        if name not in fields:
+        if name not in fields and name not in reader.known:
             sys.exit('no field %s in the form' % name)
         fields[name] = value
     sys.stdout.write(urllib.parse.urlencode(list(fields.items())))
