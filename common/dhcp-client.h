@@ -14,9 +14,11 @@
  * netd drives it from sd-event with a packet socket; the unit test
  * drives it with a fake transport and a fake clock.
  *
- * This first form does INIT -> SELECTING -> REQUESTING -> BOUND, NAK
- * back to INIT and lease expiry back to INIT.  RENEWING, REBINDING and
- * INIT-REBOOT slot in as further states of the same engine.
+ * RFC 2131 4.4: INIT -> SELECTING -> REQUESTING -> (PROBING) -> BOUND
+ * -> RENEWING at T1 -> REBINDING at T2 -> INIT at expiry; INIT-REBOOT ->
+ * REBOOTING when a saved address is known; NAK back to INIT; DECLINE
+ * when the owner's ARP probe finds the address in use; RELEASE on
+ * request.
  */
 
 #define DHCP_USEC_PER_SEC 1000000ull
@@ -28,12 +30,18 @@ enum dhcp_client_state {
 	DHCP_CLIENT_SELECTING,
 	DHCP_CLIENT_REQUESTING,
 	DHCP_CLIENT_BOUND,
+	DHCP_CLIENT_RENEWING,
+	DHCP_CLIENT_REBINDING,
+	DHCP_CLIENT_INIT_REBOOT,
+	DHCP_CLIENT_REBOOTING,
+	DHCP_CLIENT_PROBING,		/* ACKed; ARP probe before use */
 };
 
 enum dhcp_client_event {
 	DHCP_CLIENT_EVENT_STATE,	/* the state changed */
-	DHCP_CLIENT_EVENT_BOUND,	/* a new lease: dhcp_client_lease() */
+	DHCP_CLIENT_EVENT_BOUND,	/* a lease (new or renewed) */
 	DHCP_CLIENT_EVENT_LOST,		/* the lease is gone (NAK, expiry) */
+	DHCP_CLIENT_EVENT_DECLINED,	/* the probe found it in use */
 };
 
 struct dhcp_lease {
@@ -46,22 +54,30 @@ struct dhcp_lease {
 	size_t n_dns;
 	struct in_addr dns[DHCP_MAX_ADDRS];
 	uint32_t lease_time;		/* seconds; UINT32_MAX infinite */
+	uint32_t t1, t2;		/* seconds, given or defaulted */
 	uint64_t acquired_usec;		/* clock of the REQUEST that won it */
+	struct dhcp_info info;		/* the other options */
 };
 
 struct dhcp_client_ops {
 	/*
-	 * Sends a UDP payload from port 68 to port 67 of @dst
-	 * (INADDR_BROADCAST for now).  -errno is logged by the engine and
-	 * the retransmission timer covers the loss.
+	 * Sends a UDP payload from @src:68 (INADDR_ANY before there is a
+	 * lease) to port 67 of @dst (INADDR_BROADCAST, or the server when
+	 * RENEWING or releasing).  -errno is logged by the engine and the
+	 * retransmission timer covers the loss.
 	 */
 	int (*send)(void *data, const void *packet, size_t len,
-		    struct in_addr dst);
+		    struct in_addr src, struct in_addr dst);
 	/* Arms the single timer at @usec (ops->now clock); or disarms it. */
 	void (*set_timer)(void *data, uint64_t usec);
 	uint64_t (*now)(void *data);	/* monotonic, microseconds */
 	uint32_t (*random)(void *data);
 	void (*event)(void *data, enum dhcp_client_event event);
+	/*
+	 * Optional: checks that @addr is free (RFC 5227 probe) and later
+	 * calls dhcp_client_probe_done().  NULL: every address is free.
+	 */
+	int (*probe)(void *data, struct in_addr addr);
 };
 
 struct dhcp_client;
@@ -77,9 +93,33 @@ void dhcp_client_free(struct dhcp_client *c);
  */
 void dhcp_client_set_retransmit(struct dhcp_client *c, uint64_t base_usec);
 
+/* Option 60 sent in every request; NULL or "" sends none. */
+int dhcp_client_set_vendor_class(struct dhcp_client *c, const char *vc);
+
+/*
+ * An address from a lease saved before a restart: the next start goes
+ * through INIT-REBOOT (RFC 2131 3.2) instead of INIT.
+ */
+void dhcp_client_set_requested_address(struct dhcp_client *c,
+				       struct in_addr addr);
+
 int dhcp_client_start(struct dhcp_client *c);
 /* Back to STOPPED: the timer is disarmed and the lease forgotten. */
 void dhcp_client_stop(struct dhcp_client *c);
+/*
+ * Sends DHCPRELEASE for the lease (if any) to its server, then stops.
+ * The caller removes the address afterwards (RFC 2131 4.4.6).
+ */
+void dhcp_client_release(struct dhcp_client *c);
+
+/*
+ * Renews now instead of at T1: RENEWING with the retransmission delays
+ * of a first request.  -ENOTCONN unless BOUND, RENEWING or REBINDING.
+ */
+int dhcp_client_renew(struct dhcp_client *c);
+
+/* The answer to ops->probe for the address it was called with. */
+void dhcp_client_probe_done(struct dhcp_client *c, bool in_use);
 
 /*
  * A UDP payload that arrived on port 68.  Anything not meant for us or
@@ -93,5 +133,5 @@ void dhcp_client_timer_expired(struct dhcp_client *c);
 
 enum dhcp_client_state dhcp_client_state(const struct dhcp_client *c);
 const char *dhcp_client_state_name(enum dhcp_client_state state);
-/* NULL unless BOUND. */
+/* NULL unless BOUND, RENEWING or REBINDING (the address is ours). */
 const struct dhcp_lease *dhcp_client_lease(const struct dhcp_client *c);

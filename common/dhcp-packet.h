@@ -42,9 +42,13 @@ enum dhcp_message_type {
 enum dhcp_option_code {
 	DHCP_OPTION_PAD = 0,
 	DHCP_OPTION_SUBNET_MASK = 1,
+	DHCP_OPTION_TIME_OFFSET = 2,
 	DHCP_OPTION_ROUTER = 3,
 	DHCP_OPTION_DNS = 6,
 	DHCP_OPTION_HOST_NAME = 12,
+	DHCP_OPTION_DOMAIN_NAME = 15,
+	DHCP_OPTION_NTP = 42,
+	DHCP_OPTION_VENDOR_SPECIFIC = 43,
 	DHCP_OPTION_REQUESTED_IP = 50,
 	DHCP_OPTION_LEASE_TIME = 51,
 	DHCP_OPTION_OVERLOAD = 52,
@@ -55,7 +59,13 @@ enum dhcp_option_code {
 	DHCP_OPTION_MAX_MESSAGE_SIZE = 57,
 	DHCP_OPTION_RENEWAL_TIME = 58,
 	DHCP_OPTION_REBINDING_TIME = 59,
+	DHCP_OPTION_VENDOR_CLASS = 60,
 	DHCP_OPTION_CLIENT_ID = 61,
+	DHCP_OPTION_TFTP_SERVER_NAME = 66,
+	DHCP_OPTION_VIVSO = 125,		/* RFC 3925 */
+	DHCP_OPTION_TFTP_SERVERS = 150,		/* RFC 5859 */
+	DHCP_OPTION_PROV_SERVER = 159,		/* provisioning server */
+	DHCP_OPTION_PROV_URL = 160,		/* provisioning URL */
 	DHCP_OPTION_END = 255,
 };
 
@@ -113,6 +123,38 @@ int dhcp_options_foreach(const void *buf, size_t len, dhcp_option_func_t func,
 			 void *user_data);
 
 #define DHCP_MAX_ADDRS 8
+/* Text options, concatenated per RFC 3396, longest kept (plus NUL). */
+#define DHCP_TEXT_MAX 255
+/* Binary options (43, 125), concatenated per RFC 3396. */
+#define DHCP_BLOB_MAX 1024
+
+struct dhcp_blob {
+	size_t len;
+	uint8_t data[DHCP_BLOB_MAX];
+};
+
+/*
+ * The options a phone uses beyond the address itself.  Text is only
+ * ever stored after validation: host and domain names by RFC 1123
+ * syntax, URLs by RFC 3986 syntax with a known scheme, free text as
+ * printable ASCII; anything else is a malformed option.  "" = absent.
+ */
+struct dhcp_info {
+	bool has_time_offset;
+	int32_t time_offset;		/* 2: seconds east of UTC */
+	size_t n_ntp;
+	struct in_addr ntp[DHCP_MAX_ADDRS];		/* 42 */
+	size_t n_tftp;
+	struct in_addr tftp[DHCP_MAX_ADDRS];		/* 150 */
+	char host_name[DHCP_TEXT_MAX + 1];		/* 12 */
+	char domain_name[DHCP_TEXT_MAX + 1];		/* 15 */
+	char vendor_class[DHCP_TEXT_MAX + 1];		/* 60 */
+	char tftp_server_name[DHCP_TEXT_MAX + 1];	/* 66 */
+	char prov_server[DHCP_TEXT_MAX + 1];		/* 159 */
+	char prov_url[DHCP_TEXT_MAX + 1];		/* 160 */
+	struct dhcp_blob vendor_specific;		/* 43, raw */
+	struct dhcp_blob vivso;				/* 125, raw */
+};
 
 /*
  * What a reply carries that the client uses.  Options that are
@@ -145,6 +187,7 @@ struct dhcp_message {
 	struct in_addr routers[DHCP_MAX_ADDRS];
 	size_t n_dns;
 	struct in_addr dns[DHCP_MAX_ADDRS];
+	struct dhcp_info info;
 
 	unsigned int n_bad_options;
 };
@@ -160,6 +203,42 @@ int dhcp_message_parse(struct dhcp_message *m, const void *buf, size_t len);
 /* BOOTREPLY, Ethernet, hlen 6, matching @xid and @mac. */
 bool dhcp_message_is_reply_to(const struct dhcp_message *m, uint32_t xid,
 			      const uint8_t mac[6]);
+
+/*
+ * Sub-options of option 43 (RFC 2132 8.4: code, length, data; PAD and
+ * END allowed) or of one enterprise in option 125 (code, length, data).
+ * -EBADMSG if one overruns the data; @func is called for each before.
+ */
+typedef int (*dhcp_suboption_func_t)(uint8_t code, const uint8_t *data,
+				     uint8_t len, void *user_data);
+int dhcp_suboptions_foreach(const uint8_t *data, size_t len, bool pad_end,
+			    dhcp_suboption_func_t func, void *user_data);
+
+/*
+ * Option 125 (RFC 3925): enterprise number, data length, data.  Calls
+ * @func per enterprise block; -EBADMSG if one overruns.
+ */
+typedef int (*dhcp_vivso_func_t)(uint32_t enterprise, const uint8_t *data,
+				 uint8_t len, void *user_data);
+int dhcp_vivso_foreach(const uint8_t *data, size_t len,
+		       dhcp_vivso_func_t func, void *user_data);
+
+/*
+ * Looks up sub-option @code of @enterprise in option 125 data; copies
+ * it as text into @out if it is a valid URL.  -ENOENT if absent,
+ * -EINVAL if present but not a valid URL.
+ */
+int dhcp_vivso_url(const struct dhcp_blob *vivso, uint32_t enterprise,
+		   uint8_t code, char *out, size_t size);
+
+/* Broadband Forum: TR-069 ACS URL in option 125 (TR-069 Annex, 3561). */
+#define DHCP_ENTERPRISE_BBF 3561
+#define DHCP_BBF_ACS_URL 11
+
+/* Validation of received text (also used for netd's own parameters). */
+bool dhcp_valid_hostname(const char *s, size_t len);
+bool dhcp_valid_url(const char *s, size_t len);
+bool dhcp_valid_text(const char *s, size_t len);
 
 /* Prefix length of a contiguous netmask, or -EINVAL (0.0.0.0 too). */
 int dhcp_netmask_to_prefix(struct in_addr mask);

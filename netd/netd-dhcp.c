@@ -14,15 +14,21 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <netinet/if_ether.h>
 #include <netinet/ip.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dhcp-raw.h"
@@ -30,12 +36,36 @@
 #include "netd-netlink.h"
 #include "netd.h"
 
+/* RFC 5227 2.1.1: PROBE_NUM probes, then ANNOUNCE_WAIT (2 intervals). */
+#define NETD_ARP_PROBES 3
+#define NETD_ARP_FINAL_WAIT 2
+/* A requested renewal gets this many retransmission bases to answer. */
+#define NETD_RENEW_CHECK_BASES 4
+
 struct netd_dhcp {
 	struct netd *netd;
 	struct dhcp_client *client;
 	int fd;
 	sd_event_source *io;
 	sd_event_source *timer;
+
+	/* Unicast (RENEWING, RELEASE) goes through the IP stack. */
+	int udp_fd;
+	struct in_addr udp_src;
+
+	/* ARP probe of a new address (RFC 5227). */
+	int arp_fd;
+	sd_event_source *arp_io;
+	sd_event_source *arp_timer;
+	struct in_addr probe_addr;
+	unsigned int probes_sent;
+
+	/* A renewal whose outcome decides a reset. */
+	bool checking;
+	struct in_addr check_addr;
+	sd_event_source *check_timer;
+
+	char *lease_path;
 };
 
 /*
@@ -74,12 +104,87 @@ static uint32_t netd_dhcp_random(void *data)
 	return v;
 }
 
+static void netd_dhcp_close_udp(struct netd_dhcp *d)
+{
+	if (d->udp_fd >= 0)
+		close(d->udp_fd);
+	d->udp_fd = -1;
+	d->udp_src.s_addr = INADDR_ANY;
+}
+
+/*
+ * A UDP socket on our address, port 68, only for sending: a filter
+ * that takes nothing keeps replies (read on the packet socket) from
+ * queueing here, while its existence keeps the kernel from answering
+ * them with ICMP port unreachable.
+ */
+static int netd_dhcp_open_udp(struct netd_dhcp *d, struct in_addr src)
+{
+	static const struct sock_filter none[] = {
+		BPF_STMT(BPF_RET + BPF_K, 0),
+	};
+	struct sock_fprog prog = {
+		.len = 1,
+		.filter = (struct sock_filter *)none,
+	};
+	struct sockaddr_in sa = {
+		.sin_family = AF_INET,
+		.sin_port = htons(DHCP_CLIENT_PORT),
+		.sin_addr = src,
+	};
+	int one = 1, fd, r;
+
+	if (d->udp_fd >= 0 && d->udp_src.s_addr == src.s_addr)
+		return 0;
+
+	netd_dhcp_close_udp(d);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+		       sizeof(prog)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, d->netd->ifname,
+		       strlen(d->netd->ifname)) < 0 ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+
+	d->udp_fd = fd;
+	d->udp_src = src;
+	return 0;
+}
+
+static int netd_dhcp_send_unicast(struct netd_dhcp *d, const void *packet,
+				  size_t len, struct in_addr src,
+				  struct in_addr dst)
+{
+	struct sockaddr_in sa = {
+		.sin_family = AF_INET,
+		.sin_port = htons(DHCP_SERVER_PORT),
+		.sin_addr = dst,
+	};
+	int r;
+
+	r = netd_dhcp_open_udp(d, src);
+	if (r < 0)
+		return r;
+
+	if (sendto(d->udp_fd, packet, len, 0, (struct sockaddr *)&sa,
+		   sizeof(sa)) < 0)
+		return -errno;
+
+	return 0;
+}
+
 static int netd_dhcp_send(void *data, const void *packet, size_t len,
-			  struct in_addr dst)
+			  struct in_addr src, struct in_addr dst)
 {
 	struct netd_dhcp *d = data;
 	uint8_t frame[DHCP_RAW_HEADERS + DHCP_PACKET_MAX];
-	struct in_addr src = { .s_addr = INADDR_ANY };
 	struct sockaddr_ll ll = {
 		.sll_family = AF_PACKET,
 		.sll_protocol = htons(ETH_P_IP),
@@ -88,9 +193,12 @@ static int netd_dhcp_send(void *data, const void *packet, size_t len,
 	};
 	int n;
 
-	/* Only broadcast so far; unicast (RENEWING) needs the server MAC. */
+	/* Unicast needs the server's MAC: the kernel's ARP finds it. */
 	if (dst.s_addr != INADDR_BROADCAST)
-		return -EOPNOTSUPP;
+		return netd_dhcp_send_unicast(d, packet, len, src, dst);
+
+	if (d->fd < 0)
+		return -ENOTCONN;
 
 	memset(ll.sll_addr, 0xff, ETH_ALEN);
 
@@ -125,6 +233,97 @@ static void netd_dhcp_set_timer(void *data, uint64_t usec)
 		log_err("Failed to arm the DHCP timer: %s", strerror(-r));
 }
 
+/*
+ * The saved lease (INIT-REBOOT after a restart), written whole to a
+ * temporary file and renamed over the old one: never half a lease.
+ */
+static void netd_dhcp_save(struct netd_dhcp *d, const struct dhcp_lease *l)
+{
+	char addr[INET_ADDRSTRLEN], server[INET_ADDRSTRLEN];
+	char *tmp = NULL;
+	uint64_t used = (netd_dhcp_now(d) - l->acquired_usec) /
+			DHCP_USEC_PER_SEC;
+	long long expires = 0;
+	FILE *f;
+	int fd;
+
+	if (!d->lease_path)
+		return;
+
+	if (l->lease_time != UINT32_MAX)
+		expires = (long long)time(NULL) + l->lease_time -
+			  (long long)used;
+
+	inet_ntop(AF_INET, &l->address, addr, sizeof(addr));
+	inet_ntop(AF_INET, &l->server_id, server, sizeof(server));
+
+	if (asprintf(&tmp, "%s.tmp", d->lease_path) < 0)
+		return;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		log_warning("Failed to write %s: %m, ignoring", tmp);
+		if (fd >= 0)
+			close(fd);
+		free(tmp);
+		return;
+	}
+
+	fprintf(f, "# netd: last DHCP lease, for INIT-REBOOT\n"
+		"INTERFACE=%s\nADDRESS=%s\nPREFIX=%u\nSERVER=%s\n"
+		"EXPIRES=%lld\n", d->netd->ifname, addr, l->prefix_len,
+		server, expires);
+
+	if (fflush(f) != 0 || fsync(fileno(f)) < 0 || fclose(f) != 0 ||
+	    rename(tmp, d->lease_path) < 0) {
+		log_warning("Failed to save the lease in %s: %m, ignoring",
+			    d->lease_path);
+		unlink(tmp);
+	}
+
+	free(tmp);
+}
+
+void netd_dhcp_forget(struct netd_dhcp *d)
+{
+	if (d && d->lease_path && unlink(d->lease_path) < 0 &&
+	    errno != ENOENT)
+		log_warning("Failed to remove %s: %m, ignoring",
+			    d->lease_path);
+}
+
+/* The saved address if it is for this interface and not expired. */
+static int netd_dhcp_load(struct netd_dhcp *d, struct in_addr *addr)
+{
+	char line[256], ifname[IFNAMSIZ + 1] = "", a[INET_ADDRSTRLEN + 1] = "";
+	long long expires = -1;
+	FILE *f;
+
+	f = d->lease_path ? fopen(d->lease_path, "re") : NULL;
+	if (!f)
+		return -ENOENT;
+
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "INTERFACE=%16s", ifname) == 1 ||
+		    sscanf(line, "ADDRESS=%16s", a) == 1 ||
+		    sscanf(line, "EXPIRES=%lld", &expires) == 1)
+			continue;
+	}
+
+	fclose(f);
+
+	if (strcmp(ifname, d->netd->ifname) != 0 ||
+	    inet_pton(AF_INET, a, addr) != 1 || expires < 0 ||
+	    addr->s_addr == INADDR_ANY || addr->s_addr == INADDR_BROADCAST)
+		return -EINVAL;
+
+	if (expires != 0 && expires <= (long long)time(NULL))
+		return -ESTALE;
+
+	return 0;
+}
+
 static int netd_dhcp_bound(struct netd_dhcp *d)
 {
 	const struct dhcp_lease *l = dhcp_client_lease(d->client);
@@ -141,14 +340,51 @@ static int netd_dhcp_bound(struct netd_dhcp *d)
 	c.n_dns = l->n_dns;
 	memcpy(c.dns, l->dns, sizeof(c.dns));
 	c.lease_time = l->lease_time;
+	c.t1 = l->t1;
+	c.t2 = l->t2;
 	c.server = l->server_id;
+	c.info = l->info;
 
 	inet_ntop(AF_INET, &l->address, addr, sizeof(addr));
 	inet_ntop(AF_INET, &l->server_id, server, sizeof(server));
-	log_notice("%s: DHCP lease %s/%u from %s for %u s", d->netd->ifname,
-		   addr, l->prefix_len, server, l->lease_time);
+	log_notice("%s: DHCP lease %s/%u from %s for %u s (T1 %u s, T2 %u s)",
+		   d->netd->ifname, addr, l->prefix_len, server,
+		   l->lease_time, l->t1, l->t2);
 
+	netd_dhcp_save(d, l);
 	return netd_apply(d->netd, &c);
+}
+
+static void netd_dhcp_check_end(struct netd_dhcp *d)
+{
+	d->checking = false;
+	if (d->check_timer)
+		sd_event_source_set_enabled(d->check_timer, SD_EVENT_OFF);
+}
+
+/* The outcome of a renewal that netd_dhcp_check_renew() started. */
+static void netd_dhcp_check_event(struct netd_dhcp *d,
+				  enum dhcp_client_event event)
+{
+	const struct dhcp_lease *l = dhcp_client_lease(d->client);
+	char addr[INET_ADDRSTRLEN];
+
+	if (!d->checking || event == DHCP_CLIENT_EVENT_STATE)
+		return;
+
+	if (event == DHCP_CLIENT_EVENT_BOUND && l &&
+	    l->address.s_addr == d->check_addr.s_addr) {
+		inet_ntop(AF_INET, &l->address, addr, sizeof(addr));
+		log_notice("%s: renewal kept %s, carrying on",
+			   d->netd->ifname, addr);
+		netd_dhcp_check_end(d);
+		return;
+	}
+
+	netd_dhcp_check_end(d);
+	netd_reset(d->netd, event == DHCP_CLIENT_EVENT_LOST ?
+		   "the renewal lost the address (NAK or a new address)" :
+		   "the renewal gave another address");
 }
 
 static void netd_dhcp_event(void *data, enum dhcp_client_event event)
@@ -162,6 +398,9 @@ static void netd_dhcp_event(void *data, enum dhcp_client_event event)
 		if (state != DHCP_CLIENT_BOUND &&
 		    state != DHCP_CLIENT_STOPPED)
 			netd_set_state(d->netd, dhcp_client_state_name(state));
+		if (state == DHCP_CLIENT_BOUND && d->netd->state &&
+		    strcmp(d->netd->state, "renewing") == 0)
+			netd_set_state(d->netd, "bound");
 		break;
 	case DHCP_CLIENT_EVENT_BOUND:
 		/* Not applied: "failed" until the next lease (at expiry). */
@@ -172,9 +411,162 @@ static void netd_dhcp_event(void *data, enum dhcp_client_event event)
 		break;
 	case DHCP_CLIENT_EVENT_LOST:
 		log_notice("%s: DHCP lease lost", d->netd->ifname);
+		netd_dhcp_close_udp(d);
+		netd_dhcp_forget(d);
 		netd_apply(d->netd, NULL);
 		break;
+	case DHCP_CLIENT_EVENT_DECLINED:
+		log_warning("%s: the offered address is in use by another "
+			    "host; declined it", d->netd->ifname);
+		break;
 	}
+
+	netd_dhcp_check_event(d, event);
+}
+
+/* ---- ARP probe (RFC 5227 2.1) ---- */
+
+static void netd_dhcp_probe_stop(struct netd_dhcp *d)
+{
+	d->arp_io = sd_event_source_disable_unref(d->arp_io);
+	if (d->arp_timer)
+		sd_event_source_set_enabled(d->arp_timer, SD_EVENT_OFF);
+	if (d->arp_fd >= 0)
+		close(d->arp_fd);
+	d->arp_fd = -1;
+}
+
+static void netd_dhcp_probe_finish(struct netd_dhcp *d, bool in_use)
+{
+	char addr[INET_ADDRSTRLEN];
+
+	netd_dhcp_probe_stop(d);
+	inet_ntop(AF_INET, &d->probe_addr, addr, sizeof(addr));
+	log_info("%s: ARP probe of %s: %s", d->netd->ifname, addr,
+		 in_use ? "in use" : "free");
+	dhcp_client_probe_done(d->client, in_use);
+}
+
+static int netd_dhcp_probe_send(struct netd_dhcp *d)
+{
+	struct ether_arp a = { 0 };
+	struct sockaddr_ll ll = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(ETH_P_ARP),
+		.sll_ifindex = d->netd->ifindex,
+		.sll_halen = ETH_ALEN,
+	};
+
+	/* Who has the address?  Sender address 0: not claiming it yet. */
+	a.arp_hrd = htons(ARPHRD_ETHER);
+	a.arp_pro = htons(ETH_P_IP);
+	a.arp_hln = ETH_ALEN;
+	a.arp_pln = 4;
+	a.arp_op = htons(ARPOP_REQUEST);
+	memcpy(a.arp_sha, d->netd->mac, ETH_ALEN);
+	memcpy(a.arp_tpa, &d->probe_addr.s_addr, 4);
+	memset(ll.sll_addr, 0xff, ETH_ALEN);
+
+	if (sendto(d->arp_fd, &a, sizeof(a), 0, (struct sockaddr *)&ll,
+		   sizeof(ll)) < 0)
+		return -errno;
+
+	return 0;
+}
+
+static int netd_dhcp_on_arp(sd_event_source *s, int fd, uint32_t revents,
+			    void *userdata)
+{
+	struct netd_dhcp *d = userdata;
+	struct ether_arp a;
+	ssize_t n;
+	bool conflict;
+
+	n = recv(fd, &a, sizeof(a), MSG_DONTWAIT);
+	if (n < (ssize_t)sizeof(a) || ntohs(a.arp_hrd) != ARPHRD_ETHER ||
+	    ntohs(a.arp_pro) != ETH_P_IP || a.arp_hln != ETH_ALEN ||
+	    a.arp_pln != 4 || memcmp(a.arp_sha, d->netd->mac, 6) == 0)
+		return 0;
+
+	/*
+	 * Someone answers for the address, or uses it as its sender, or
+	 * probes for it at the same time (RFC 5227 2.1.1).
+	 */
+	conflict = memcmp(a.arp_spa, &d->probe_addr.s_addr, 4) == 0 ||
+		   (ntohs(a.arp_op) == ARPOP_REQUEST &&
+		    memcmp(a.arp_tpa, &d->probe_addr.s_addr, 4) == 0 &&
+		    a.arp_spa[0] == 0 && a.arp_spa[1] == 0 &&
+		    a.arp_spa[2] == 0 && a.arp_spa[3] == 0);
+	if (conflict)
+		netd_dhcp_probe_finish(d, true);
+
+	return 0;
+}
+
+static int netd_dhcp_on_arp_timer(sd_event_source *s, uint64_t usec,
+				  void *userdata)
+{
+	struct netd_dhcp *d = userdata;
+	uint64_t wait = d->netd->arp_probe_usec;
+	int r;
+
+	if (d->probes_sent >= NETD_ARP_PROBES) {
+		netd_dhcp_probe_finish(d, false);
+		return 0;
+	}
+
+	r = netd_dhcp_probe_send(d);
+	if (r < 0)
+		log_warning("%s: failed to send an ARP probe: %s",
+			    d->netd->ifname, strerror(-r));
+	d->probes_sent++;
+
+	if (d->probes_sent == NETD_ARP_PROBES)
+		wait *= NETD_ARP_FINAL_WAIT;
+
+	sd_event_source_set_time(d->arp_timer, usec + wait);
+	sd_event_source_set_enabled(d->arp_timer, SD_EVENT_ONESHOT);
+	return 0;
+}
+
+static int netd_dhcp_probe(void *data, struct in_addr addr)
+{
+	struct netd_dhcp *d = data;
+	struct sockaddr_ll ll = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(ETH_P_ARP),
+		.sll_ifindex = d->netd->ifindex,
+	};
+	int r;
+
+	if (d->netd->arp_probe_usec == 0)
+		return -ECANCELED;
+
+	netd_dhcp_probe_stop(d);
+	d->arp_fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC |
+			   SOCK_NONBLOCK, htons(ETH_P_ARP));
+	if (d->arp_fd < 0)
+		return -errno;
+
+	if (bind(d->arp_fd, (struct sockaddr *)&ll, sizeof(ll)) < 0) {
+		r = -errno;
+		netd_dhcp_probe_stop(d);
+		return r;
+	}
+
+	r = sd_event_add_io(d->netd->event, &d->arp_io, d->arp_fd, EPOLLIN,
+			    netd_dhcp_on_arp, d);
+	if (r < 0) {
+		netd_dhcp_probe_stop(d);
+		return r;
+	}
+
+	d->probe_addr = addr;
+	d->probes_sent = 0;
+	/* The first probe at once: the timer sends it from the loop. */
+	sd_event_source_set_time(d->arp_timer, netd_dhcp_now(d));
+	sd_event_source_set_enabled(d->arp_timer, SD_EVENT_ONESHOT);
+	return 0;
 }
 
 static const struct dhcp_client_ops netd_dhcp_ops = {
@@ -183,6 +575,7 @@ static const struct dhcp_client_ops netd_dhcp_ops = {
 	.now = netd_dhcp_now,
 	.random = netd_dhcp_random,
 	.event = netd_dhcp_event,
+	.probe = netd_dhcp_probe,
 };
 
 static int netd_dhcp_on_timer(sd_event_source *s, uint64_t usec,
@@ -314,6 +707,19 @@ static int netd_dhcp_open_socket(struct netd_dhcp *d)
 	return 0;
 }
 
+static int netd_dhcp_on_check_timer(sd_event_source *s, uint64_t usec,
+				    void *userdata)
+{
+	struct netd_dhcp *d = userdata;
+
+	if (!d->checking)
+		return 0;
+
+	netd_dhcp_check_end(d);
+	netd_reset(d->netd, "no answer to the renewal");
+	return 0;
+}
+
 int netd_dhcp_new(struct netd_dhcp **out, struct netd *n)
 {
 	struct netd_dhcp *d;
@@ -325,19 +731,31 @@ int netd_dhcp_new(struct netd_dhcp **out, struct netd *n)
 
 	d->netd = n;
 	d->fd = -1;
+	d->udp_fd = -1;
+	d->arp_fd = -1;
+	d->lease_path = netd_state_path(n, "netd.lease");
 
 	r = dhcp_client_new(&d->client, n->mac, &netd_dhcp_ops, d);
 	if (r >= 0)
 		r = sd_event_add_time(n->event, &d->timer, CLOCK_BOOTTIME,
 				      0, 10000,
 				      netd_dhcp_on_timer, d);
+	if (r >= 0)
+		r = sd_event_add_time(n->event, &d->arp_timer, CLOCK_BOOTTIME,
+				      0, 1000, netd_dhcp_on_arp_timer, d);
+	if (r >= 0)
+		r = sd_event_add_time(n->event, &d->check_timer,
+				      CLOCK_BOOTTIME, 0, 10000,
+				      netd_dhcp_on_check_timer, d);
 	if (r < 0) {
 		netd_dhcp_free(d);
 		return r;
 	}
 
-	/* Armed only through netd_dhcp_set_timer(). */
+	/* Armed only when needed. */
 	sd_event_source_set_enabled(d->timer, SD_EVENT_OFF);
+	sd_event_source_set_enabled(d->arp_timer, SD_EVENT_OFF);
+	sd_event_source_set_enabled(d->check_timer, SD_EVENT_OFF);
 	if (n->retransmit_usec)
 		dhcp_client_set_retransmit(d->client, n->retransmit_usec);
 
@@ -345,15 +763,35 @@ int netd_dhcp_new(struct netd_dhcp **out, struct netd *n)
 	return 0;
 }
 
-void netd_dhcp_stop(struct netd_dhcp *d)
+static void netd_dhcp_close(struct netd_dhcp *d)
 {
-	dhcp_client_stop(d->client);
+	netd_dhcp_probe_stop(d);
+	netd_dhcp_check_end(d);
+	netd_dhcp_close_udp(d);
 	d->io = sd_event_source_disable_unref(d->io);
 
 	if (d->fd >= 0) {
 		close(d->fd);
 		d->fd = -1;
 	}
+}
+
+void netd_dhcp_stop(struct netd_dhcp *d)
+{
+	dhcp_client_stop(d->client);
+	netd_dhcp_close(d);
+}
+
+void netd_dhcp_release(struct netd_dhcp *d)
+{
+	if (!d || !dhcp_client_lease(d->client))
+		return;
+
+	log_notice("%s: releasing the DHCP lease", d->netd->ifname);
+	dhcp_client_release(d->client);
+	netd_dhcp_close(d);
+	netd_dhcp_forget(d);
+	netd_apply(d->netd, NULL);
 }
 
 void netd_dhcp_free(struct netd_dhcp *d)
@@ -366,6 +804,9 @@ void netd_dhcp_free(struct netd_dhcp *d)
 
 	dhcp_client_free(d->client);
 	sd_event_source_disable_unref(d->timer);
+	sd_event_source_disable_unref(d->arp_timer);
+	sd_event_source_disable_unref(d->check_timer);
+	free(d->lease_path);
 	free(d);
 }
 
@@ -374,8 +815,42 @@ bool netd_dhcp_running(const struct netd_dhcp *d)
 	return dhcp_client_state(d->client) != DHCP_CLIENT_STOPPED;
 }
 
+int netd_dhcp_set_vendor_class(struct netd_dhcp *d, const char *vc)
+{
+	return dhcp_client_set_vendor_class(d->client, vc);
+}
+
+int netd_dhcp_check_renew(struct netd_dhcp *d, const char *why)
+{
+	const struct dhcp_lease *l = d ? dhcp_client_lease(d->client) : NULL;
+	uint64_t base = d && d->netd->retransmit_usec ?
+			d->netd->retransmit_usec : 4 * DHCP_USEC_PER_SEC;
+	int r;
+
+	if (!l)
+		return -ENOTCONN;
+
+	if (d->checking)
+		return 0;
+
+	log_notice("%s: %s: renewing the DHCP lease now", d->netd->ifname,
+		   why);
+	d->check_addr = l->address;
+	r = dhcp_client_renew(d->client);
+	if (r < 0)
+		return r;
+
+	d->checking = true;
+	sd_event_source_set_time(d->check_timer, netd_dhcp_now(d) +
+				 NETD_RENEW_CHECK_BASES * base);
+	sd_event_source_set_enabled(d->check_timer, SD_EVENT_ONESHOT);
+	return 0;
+}
+
 int netd_dhcp_start(struct netd_dhcp *d)
 {
+	struct in_addr saved;
+	char addr[INET_ADDRSTRLEN];
 	int r;
 
 	if (netd_dhcp_running(d))
@@ -395,6 +870,17 @@ int netd_dhcp_start(struct netd_dhcp *d)
 			d->netd->ifname, strerror(-r));
 		netd_dhcp_stop(d);
 		return r;
+	}
+
+	r = netd_dhcp_load(d, &saved);
+	if (r >= 0) {
+		inet_ntop(AF_INET, &saved, addr, sizeof(addr));
+		log_info("%s: asking for the saved lease of %s again "
+			 "(INIT-REBOOT)", d->netd->ifname, addr);
+		dhcp_client_set_requested_address(d->client, saved);
+	} else if (r != -ENOENT) {
+		log_info("%s: saved lease unusable (%s), discovering",
+			 d->netd->ifname, strerror(-r));
 	}
 
 	log_info("%s: starting DHCP", d->netd->ifname);

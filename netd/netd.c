@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
@@ -25,6 +26,8 @@
 #include "log.h"
 #include "netd-netlink.h"
 #include "netd.h"
+
+#define NETD_DEFAULT_VENDOR_CLASS "deskphone CP-7832-3PCC"
 
 static const char *const netd_connection_types[] = {
 	"DHCP", "Static IP", NULL
@@ -53,6 +56,49 @@ static int netd_validate_unicast(const struct param_def *def,
 	return 0;
 }
 
+/* Option 60 from the phone: free text a DHCP server can match. */
+static int netd_validate_vendor_class(const struct param_def *def,
+				      const char *value, char *reason,
+				      size_t reason_len)
+{
+	if (!*value || dhcp_valid_text(value, strlen(value)))
+		return 0;
+
+	snprintf(reason, reason_len, "must be printable ASCII");
+	return -EINVAL;
+}
+
+/*
+ * Where DNS goes.  An absolute path without "." or ".." components:
+ * the file is replaced by rename, so its directory must be real.
+ */
+static int netd_validate_resolv_path(const struct param_def *def,
+				     const char *value, char *reason,
+				     size_t reason_len)
+{
+	const char *p;
+
+	if (!*value)
+		return 0;
+
+	if (value[0] != '/' || value[strlen(value) - 1] == '/' ||
+	    strstr(value, "/./") || strstr(value, "/../") ||
+	    strstr(value, "//")) {
+		snprintf(reason, reason_len, "must be an absolute file path "
+			 "without . or .. components");
+		return -EINVAL;
+	}
+
+	for (p = value; *p; p++)
+		if (*p <= ' ' || *p == 0x7f) {
+			snprintf(reason, reason_len, "must not contain "
+				 "spaces or control characters");
+			return -EINVAL;
+		}
+
+	return 0;
+}
+
 #define NETD_PARAM_ADDR(pname, plabel)					\
 	{ .name = pname, .type = PARAM_IPV4, .def = "",			\
 	  .flags = PARAM_EMPTY_OK, .validate = netd_validate_unicast,	\
@@ -67,7 +113,38 @@ static const struct param_def netd_params[] = {
 	NETD_PARAM_ADDR("Gateway", "Gateway"),
 	NETD_PARAM_ADDR("Primary_DNS", "Primary DNS"),
 	NETD_PARAM_ADDR("Secondary_DNS", "Secondary DNS"),
+	/* Option 60; the default names the phone model. */
+	{ .name = "DHCP_Vendor_Class", .type = PARAM_TEXT,
+	  .def = NETD_DEFAULT_VENDOR_CLASS, .flags = PARAM_EMPTY_OK,
+	  .max = DHCP_TEXT_MAX, .validate = netd_validate_vendor_class,
+	  .label = "DHCP vendor class (option 60)" },
+	/* Seconds without a SIP response before a renewal check; 0 off. */
+	{ .name = "DHCP_Timeout_On_Renewal", .type = PARAM_UINT, .def = "0",
+	  .min = 0, .max = 86400, .label = "DHCP timeout on renewal" },
+	{ .name = "DHCP_Release_On_Stop", .type = PARAM_BOOL, .def = "No",
+	  .label = "Release the DHCP lease on stop" },
+	/* "": resolv.conf in the state directory (changes nothing else). */
+	{ .name = "Resolv_Conf_Path", .type = PARAM_TEXT, .def = "",
+	  .flags = PARAM_EMPTY_OK, .max = 255,
+	  .validate = netd_validate_resolv_path,
+	  .label = "resolv.conf written by netd" },
 };
+
+char *netd_state_path(struct netd *n, const char *file)
+{
+	return n->state_dir ? daemon_path(n->state_dir, file) : NULL;
+}
+
+void netd_reset(struct netd *n, const char *why)
+{
+	if (n->resetting)
+		return;
+
+	log_warning("%s: %s: resetting the phone's services (exit status "
+		    "%d)", n->ifname, why, NETD_EXIT_RESET);
+	n->resetting = true;
+	sd_event_exit(n->event, NETD_EXIT_RESET);
+}
 
 void netd_set_state(struct netd *n, const char *state)
 {
@@ -95,9 +172,15 @@ static void netd_set_mode(struct netd *n, enum netd_mode mode)
 /* Takes @c as the published configuration, signalling what changed. */
 static void netd_publish(struct netd *n, const struct netd_config *c)
 {
+	static const char *const info_names[] = {
+		"TimeOffset", "NtpServers", "TftpServers", "HostName",
+		"DomainName", "VendorClass", "TftpServerName",
+		"ProvisioningServer", "ProvisioningUrl", "VendorSpecific",
+		"VendorSpecificOptions", "VendorIdentifying", "AcsUrl", NULL
+	};
 	const struct netd_config *o = &n->config;
-	const char *names[8];
-	size_t k = 0;
+	const char *names[32];
+	size_t k = 0, i;
 
 	if (o->address.s_addr != c->address.s_addr ||
 	    o->prefix_len != c->prefix_len) {
@@ -114,6 +197,14 @@ static void netd_publish(struct netd *n, const struct netd_config *c)
 		names[k++] = "LeaseTime";
 	if (o->server.s_addr != c->server.s_addr)
 		names[k++] = "ServerAddress";
+	if (o->t1 != c->t1 || o->t2 != c->t2) {
+		names[k++] = "RenewalTime";
+		names[k++] = "RebindingTime";
+	}
+	/* Rarely changing: all announced together when any differs. */
+	if (memcmp(&o->info, &c->info, sizeof(c->info)) != 0)
+		for (i = 0; info_names[i]; i++)
+			names[k++] = info_names[i];
 
 	names[k] = NULL;
 	n->config = *c;
@@ -139,6 +230,73 @@ static int netd_apply_route(struct netd *n, const struct netd_config *c)
 	}
 
 	return 0;
+}
+
+/* The resolver file: the parameter, else $STATE/resolv.conf. */
+static char *netd_resolv_path(struct netd *n)
+{
+	const char *p = param_store_get(n->params, "Resolv_Conf_Path");
+
+	if (p && *p)
+		return strdup(p);
+
+	return netd_state_path(n, "resolv.conf");
+}
+
+/*
+ * Written to a temporary file beside it and renamed over it, so a
+ * resolver never reads half a file.  Only validated values are written
+ * (addresses from inet_ntop, the domain checked as a host name).
+ */
+static void netd_write_resolv(struct netd *n, const struct netd_config *c)
+{
+	char *path = netd_resolv_path(n), *tmp = NULL;
+	char buf[INET_ADDRSTRLEN];
+	FILE *f = NULL;
+	size_t i;
+	int fd = -1;
+
+	if (!path || asprintf(&tmp, "%s.netd-tmp", path) < 0) {
+		free(path);
+		return;
+	}
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd >= 0)
+		f = fdopen(fd, "w");
+	if (!f) {
+		log_warning("Failed to write %s: %m, ignoring", tmp);
+		goto out;
+	}
+
+	fd = -1;
+	fprintf(f, "# written by netd (%s); changes are overwritten\n",
+		n->mode == NETD_MODE_STATIC ? "static" : "DHCP");
+	if (c->info.domain_name[0])
+		fprintf(f, "search %s\n", c->info.domain_name);
+	for (i = 0; i < c->n_dns && i < 3; i++) {
+		inet_ntop(AF_INET, &c->dns[i], buf, sizeof(buf));
+		fprintf(f, "nameserver %s\n", buf);
+	}
+
+	if (fflush(f) != 0 || fsync(fileno(f)) < 0) {
+		log_warning("Failed to write %s: %m, ignoring", tmp);
+		fclose(f);
+		unlink(tmp);
+		goto out;
+	}
+
+	fclose(f);
+	if (rename(tmp, path) < 0) {
+		log_warning("Failed to replace %s: %m, ignoring", path);
+		unlink(tmp);
+	}
+
+out:
+	if (fd >= 0)
+		close(fd);
+	free(tmp);
+	free(path);
 }
 
 int netd_apply(struct netd *n, const struct netd_config *c)
@@ -168,6 +326,7 @@ int netd_apply(struct netd *n, const struct netd_config *c)
 			    n->ifname);
 
 	netd_apply_route(n, c);
+	netd_write_resolv(n, c);
 	netd_publish(n, c);
 	return r;
 }
@@ -244,6 +403,11 @@ static void netd_reconfigure(struct netd *n)
 
 	if (!n->ifname || n->ifindex <= 0)
 		return;
+
+	/* Used from the next request on. */
+	if (netd_dhcp_set_vendor_class(n->dhcp, param_store_get(n->params,
+				       "DHCP_Vendor_Class")) < 0)
+		log_warning("DHCP_Vendor_Class unusable, sending none");
 
 	if (!want_static) {
 		if (n->mode == NETD_MODE_DHCP && netd_dhcp_running(n->dhcp))
@@ -349,7 +513,7 @@ static int netd_setup_params(struct netd *n, const char *state_option)
 	}
 
 	path = daemon_path(dir, "netd.conf");
-	free(dir);
+	n->state_dir = dir;
 	if (!path)
 		return -ENOMEM;
 
@@ -364,6 +528,46 @@ static int netd_setup_params(struct netd *n, const char *state_option)
 	if (r < 0)
 		log_err("Failed to load netd.conf, using defaults: %s",
 			strerror(-r));
+
+	return 0;
+}
+
+/*
+ * sipd waited DHCP_Timeout_On_Renewal seconds for a SIP response in
+ * vain: perhaps the network moved under the phone.  Renew at once and
+ * let the outcome decide (netd_dhcp_check_renew()).
+ */
+static int netd_on_sip_timeout(sd_bus_message *m, void *userdata,
+			       sd_bus_error *error)
+{
+	struct netd *n = userdata;
+	const char *method = NULL, *dest = NULL, *v;
+	uint32_t waited = 0;
+	int r;
+
+	r = sd_bus_message_read(m, "ssu", &method, &dest, &waited);
+	if (r < 0) {
+		log_info("Malformed ResponseTimeout signal, ignoring: %s",
+			 strerror(-r));
+		return 0;
+	}
+
+	v = param_store_get(n->params, "DHCP_Timeout_On_Renewal");
+	if (!v || strcmp(v, "0") == 0) {
+		log_debug("SIP %s to %s unanswered; DHCP timeout on renewal "
+			  "is off", method, dest);
+		return 0;
+	}
+
+	if (n->mode != NETD_MODE_DHCP) {
+		log_info("SIP %s unanswered, but not in DHCP mode", method);
+		return 0;
+	}
+
+	r = netd_dhcp_check_renew(n->dhcp, "no SIP response in time");
+	if (r < 0)
+		log_info("SIP %s to %s unanswered for %u ms; no lease to "
+			 "renew: %s", method, dest, waited, strerror(-r));
 
 	return 0;
 }
@@ -384,6 +588,16 @@ static int netd_setup_bus(struct netd *n)
 			       netd_param_changed, n);
 	if (r < 0)
 		return r;
+
+	r = sd_bus_match_signal(n->bus, &n->sip_timeout_slot,
+				"org.deskphone.Sip", "/org/deskphone/Sip",
+				"org.deskphone.Sip1", "ResponseTimeout",
+				netd_on_sip_timeout, n);
+	if (r < 0) {
+		log_err("Failed to watch sipd's ResponseTimeout: %s",
+			strerror(-r));
+		return r;
+	}
 
 	r = sd_bus_attach_event(n->bus, n->event, SD_EVENT_PRIORITY_NORMAL);
 	if (r < 0) {
@@ -453,10 +667,36 @@ static void netd_teardown(struct netd *n)
 	 */
 	netd_dhcp_free(n->dhcp);
 	netd_netlink_close(n->netlink);
+	sd_bus_slot_unref(n->sip_timeout_slot);
 	sd_event_source_disable_unref(n->reconfigure);
 	sd_bus_flush_close_unref(n->bus);
 	sd_event_unref(n->event);
 	param_store_free(n->params);
+	free(n->state_dir);
+}
+
+/*
+ * After the loop: a reset leaves nothing behind (the restarted netd
+ * discovers afresh); a clean stop releases the lease if asked to and
+ * otherwise keeps the address.
+ */
+static void netd_finish(struct netd *n, int code)
+{
+	const char *release;
+
+	if (!n->dhcp || n->mode != NETD_MODE_DHCP)
+		return;
+
+	if (code == NETD_EXIT_RESET) {
+		netd_dhcp_stop(n->dhcp);
+		netd_dhcp_forget(n->dhcp);
+		netd_apply(n, NULL);
+		return;
+	}
+
+	release = param_store_get(n->params, "DHCP_Release_On_Stop");
+	if (code == 0 && release && param_is_true(release))
+		netd_dhcp_release(n->dhcp);
 }
 
 static void netd_usage(FILE *f)
@@ -469,6 +709,9 @@ static void netd_usage(FILE *f)
 		"(none: touch nothing)\n"
 		"  --dhcp-retransmit-ms N first DHCP retransmission delay "
 		"(default 4000; tests)\n"
+		"  --arp-probe-ms N       ARP probe interval before using a "
+		"new address\n"
+		"                         (default 1000, 0: no probe)\n"
 		"  --help\n");
 }
 
@@ -476,6 +719,7 @@ struct netd_options {
 	const char *state_dir;
 	const char *ifname;
 	unsigned long retransmit_ms;
+	unsigned long arp_probe_ms;
 };
 
 static int netd_parse_options(int argc, char **argv, struct netd_options *o)
@@ -484,6 +728,7 @@ static int netd_parse_options(int argc, char **argv, struct netd_options *o)
 		{ "state-dir", required_argument, NULL, 's' },
 		{ "interface", required_argument, NULL, 'i' },
 		{ "dhcp-retransmit-ms", required_argument, NULL, 'R' },
+		{ "arp-probe-ms", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -505,6 +750,16 @@ static int netd_parse_options(int argc, char **argv, struct netd_options *o)
 			    o->retransmit_ms > 60000) {
 				fprintf(stderr, "netd: --dhcp-retransmit-ms "
 					"must be 1..60000\n");
+				return -EINVAL;
+			}
+			break;
+		case 'A':
+			errno = 0;
+			o->arp_probe_ms = strtoul(optarg, &end, 10);
+			if (errno || *end || !*optarg ||
+			    o->arp_probe_ms > 10000) {
+				fprintf(stderr, "netd: --arp-probe-ms must be "
+					"0..10000\n");
 				return -EINVAL;
 			}
 			break;
@@ -533,7 +788,7 @@ static int netd_parse_options(int argc, char **argv, struct netd_options *o)
 
 int main(int argc, char **argv)
 {
-	struct netd_options o = { 0 };
+	struct netd_options o = { .arp_probe_ms = 1000 };
 	struct netd n = { .state = "disabled", .mode = NETD_MODE_DISABLED };
 	int r;
 
@@ -543,6 +798,7 @@ int main(int argc, char **argv)
 	log_open("netd");
 	n.ifname = o.ifname ? strdup(o.ifname) : NULL;
 	n.retransmit_usec = o.retransmit_ms * 1000ull;
+	n.arp_probe_usec = o.arp_probe_ms * 1000ull;
 
 	r = netd_setup(&n, o.state_dir);
 	if (r >= 0) {
@@ -554,9 +810,14 @@ int main(int argc, char **argv)
 		if (r < 0)
 			log_err("Event loop failed: %s", strerror(-r));
 		sd_notify(0, "STOPPING=1");
+		if (r >= 0)
+			netd_finish(&n, r);
 	}
 
 	netd_teardown(&n);
 	free(n.ifname);
+	if (r == NETD_EXIT_RESET)
+		return NETD_EXIT_RESET;
+
 	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -28,8 +28,18 @@ struct netd_config {
 	size_t n_dns;
 	struct in_addr dns[DHCP_MAX_ADDRS];
 	uint32_t lease_time;		/* DHCP only */
+	uint32_t t1, t2;		/* DHCP only: renew, rebind (s) */
 	struct in_addr server;		/* DHCP only */
+	struct dhcp_info info;		/* DHCP only: the other options */
 };
+
+/*
+ * Exit status asking the supervisor to restart the phone's services
+ * (EX_TEMPFAIL): "DHCP Timeout on Renewal" found the address gone.
+ * systemd restarts netd (Restart=on-failure) and sipd with it;
+ * scripts/launcher restarts the whole stack.
+ */
+#define NETD_EXIT_RESET 75
 
 struct netd_netlink;
 struct netd_dhcp;
@@ -43,6 +53,8 @@ struct netd {
 	int ifindex;
 	uint8_t mac[6];
 	uint64_t retransmit_usec;	/* 0: the engine's default */
+	uint64_t arp_probe_usec;	/* RFC 5227 probe interval; 0 off */
+	char *state_dir;
 
 	enum netd_mode mode;
 	const char *state;		/* Net1.State */
@@ -51,10 +63,16 @@ struct netd {
 	struct netd_netlink *netlink;
 	struct netd_dhcp *dhcp;
 	sd_event_source *reconfigure;
+	sd_bus_slot *sip_timeout_slot;
+	bool resetting;
 };
 
 /* netd.c */
 void netd_set_state(struct netd *n, const char *state);
+/* Ends the loop with NETD_EXIT_RESET; main() removes the lease. */
+void netd_reset(struct netd *n, const char *why);
+/* Path of a file in the state directory (malloc'd) or NULL. */
+char *netd_state_path(struct netd *n, const char *file);
 /* Applies @c (NULL: no address) to the interface and publishes it. */
 int netd_apply(struct netd *n, const struct netd_config *c);
 
@@ -70,3 +88,14 @@ void netd_dhcp_free(struct netd_dhcp *d);
 int netd_dhcp_start(struct netd_dhcp *d);
 void netd_dhcp_stop(struct netd_dhcp *d);
 bool netd_dhcp_running(const struct netd_dhcp *d);
+int netd_dhcp_set_vendor_class(struct netd_dhcp *d, const char *vc);
+/* DHCPRELEASE, then the address and the saved lease are removed. */
+void netd_dhcp_release(struct netd_dhcp *d);
+/* Removes the saved lease file (INIT-REBOOT source). */
+void netd_dhcp_forget(struct netd_dhcp *d);
+/*
+ * "DHCP Timeout on Renewal" and Net1.Renew(): renew now; the same
+ * address carries on, another address, a NAK or no answer resets.
+ * -ENOTCONN without a lease.
+ */
+int netd_dhcp_check_renew(struct netd_dhcp *d, const char *why);

@@ -289,6 +289,8 @@ static void test_builder_limits(void)
 struct fake {
 	uint8_t sent[FAKE_MAX_SENT][DHCP_PACKET_MAX];
 	size_t sent_len[FAKE_MAX_SENT];
+	struct in_addr sent_src[FAKE_MAX_SENT];
+	struct in_addr sent_dst[FAKE_MAX_SENT];
 	uint64_t sent_at[FAKE_MAX_SENT];
 	unsigned int n_sent;
 	int send_result;
@@ -298,17 +300,20 @@ struct fake {
 	uint32_t random_value;
 	bool random_lcg;
 
-	unsigned int n_state, n_bound, n_lost;
+	unsigned int n_state, n_bound, n_lost, n_declined;
+	unsigned int n_probes;
+	struct in_addr probed;
 	struct dhcp_client *client;
 };
 
 static int fake_send(void *data, const void *packet, size_t len,
-		     struct in_addr dst)
+		     struct in_addr src, struct in_addr dst)
 {
 	struct fake *f = data;
 
-	CHECK_EQ(dst.s_addr, INADDR_BROADCAST);
 	if (f->n_sent < FAKE_MAX_SENT) {
+		f->sent_src[f->n_sent] = src;
+		f->sent_dst[f->n_sent] = dst;
 		memcpy(f->sent[f->n_sent], packet, len);
 		f->sent_len[f->n_sent] = len;
 		f->sent_at[f->n_sent] = f->now;
@@ -350,9 +355,29 @@ static void fake_event(void *data, enum dhcp_client_event event)
 		f->n_state++;
 	else if (event == DHCP_CLIENT_EVENT_BOUND)
 		f->n_bound++;
+	else if (event == DHCP_CLIENT_EVENT_DECLINED)
+		f->n_declined++;
 	else
 		f->n_lost++;
 }
+
+static int fake_probe(void *data, struct in_addr addr)
+{
+	struct fake *f = data;
+
+	f->n_probes++;
+	f->probed = addr;
+	return 0;
+}
+
+static const struct dhcp_client_ops fake_probe_ops = {
+	.send = fake_send,
+	.set_timer = fake_set_timer,
+	.now = fake_now,
+	.random = fake_random,
+	.event = fake_event,
+	.probe = fake_probe,
+};
 
 static const struct dhcp_client_ops fake_ops = {
 	.send = fake_send,
@@ -447,6 +472,8 @@ static void test_client_discover_bytes(void)
 	const uint8_t *opt;
 
 	fake_init(&f);
+	CHECK_EQ(dhcp_client_set_vendor_class(f.client, "bad\x01"), -EINVAL);
+	CHECK_EQ(dhcp_client_set_vendor_class(f.client, "CP-7832-test"), 0);
 	CHECK_EQ(dhcp_client_state(f.client), DHCP_CLIENT_STOPPED);
 	CHECK_EQ(dhcp_client_start(f.client), 0);
 	CHECK_EQ(dhcp_client_start(f.client), -EALREADY);
@@ -466,12 +493,14 @@ static void test_client_discover_bytes(void)
 	CHECK_EQ(((const uint8_t *)h)[236], 0x63);
 	CHECK_EQ(((const uint8_t *)h)[239], 0x63);
 
-	/* 53 first, then 61 = type 1 + MAC, then 57 and 55. */
+	/* 53 first, then 61 = type 1 + MAC, then 57, 55 and 60. */
 	CHECK(memcmp(opt, "\x35\x01\x01\x3d\x07\x01", 6) == 0);
 	CHECK(memcmp(opt + 6, test_mac, 6) == 0);
 	CHECK(memcmp(opt + 12, "\x39\x02\x02\x40", 4) == 0);
-	CHECK(memcmp(opt + 16, "\x37\x06\x01\x03\x06\x33\x3a\x3b", 8) == 0);
-	CHECK_EQ(opt[24], 0xff);
+	CHECK(memcmp(opt + 16, "\x37\x0f\x01\x02\x03\x06\x0f\x2a\x2b"
+		     "\x33\x3a\x3b\x42\x7d\x96\x9f\xa0", 17) == 0);
+	CHECK(memcmp(opt + 33, "\x3c\x0c" "CP-7832-test", 14) == 0);
+	CHECK_EQ(opt[47], 0xff);
 
 	t = fake_option(&f, DHCP_OPTION_REQUESTED_IP);
 	CHECK_EQ(t.len, -1);
@@ -481,6 +510,70 @@ static void test_client_discover_bytes(void)
 	CHECK(f.timer <= f.now + 5 * DHCP_USEC_PER_SEC);
 
 	dhcp_client_free(f.client);
+}
+
+/*
+ * From BOUND (the known OFFER's lease: 120 s, T1 60 s, T2 105 s): T1
+ * sends a unicast REQUEST with ciaddr; silence until T2 broadcasts;
+ * silence until expiry loses the lease and discovers again.
+ */
+static void test_client_renew_cycle(struct fake *f)
+{
+	uint64_t acquired = f->sent_at[1];
+	const struct dhcp_header *h;
+	struct test_find t;
+	unsigned int n;
+	size_t len;
+
+	fake_fire(f);
+	CHECK_EQ(f->now, acquired + 60 * DHCP_USEC_PER_SEC);
+	CHECK_EQ(dhcp_client_state(f->client), DHCP_CLIENT_RENEWING);
+	CHECK(dhcp_client_lease(f->client) != NULL);
+	h = fake_last(f, &len);
+	n = f->n_sent - 1;
+	CHECK_EQ(((const uint8_t *)h)[242], DHCP_REQUEST);
+	CHECK_EQ(h->ciaddr, test_addr("10.77.0.126"));
+	CHECK_EQ(ntohs(h->flags), 0);
+	CHECK_EQ(f->sent_dst[n].s_addr, test_addr("10.77.0.1"));
+	CHECK_EQ(f->sent_src[n].s_addr, test_addr("10.77.0.126"));
+	t = fake_option(f, DHCP_OPTION_REQUESTED_IP);
+	CHECK_EQ(t.len, -1);
+	t = fake_option(f, DHCP_OPTION_SERVER_ID);
+	CHECK_EQ(t.len, -1);
+	/* Half the 45 s to T2 is under the 60 s minimum: wait until T2. */
+	CHECK_EQ(f->timer, acquired + 105 * DHCP_USEC_PER_SEC);
+
+	fake_fire(f);
+	CHECK_EQ(dhcp_client_state(f->client), DHCP_CLIENT_REBINDING);
+	h = fake_last(f, &len);
+	n = f->n_sent - 1;
+	CHECK_EQ(h->ciaddr, test_addr("10.77.0.126"));
+	CHECK_EQ(f->sent_dst[n].s_addr, INADDR_BROADCAST);
+	CHECK_EQ(f->sent_src[n].s_addr, test_addr("10.77.0.126"));
+	CHECK_EQ(f->timer, acquired + 120 * DHCP_USEC_PER_SEC);
+	CHECK_EQ(f->n_lost, 0);
+
+	fake_fire(f);
+	CHECK_EQ(f->n_lost, 1);
+	CHECK(dhcp_client_lease(f->client) == NULL);
+	CHECK_EQ(dhcp_client_state(f->client), DHCP_CLIENT_SELECTING);
+	CHECK_EQ(((const uint8_t *)fake_last(f, &len))[242], DHCP_DISCOVER);
+	CHECK_EQ(fake_last(f, &len)->ciaddr, 0);
+}
+
+/* Binds @f through DISCOVER/OFFER/REQUEST/ACK of the known OFFER. */
+static void fake_bind(struct fake *f)
+{
+	uint8_t buf[DHCP_PACKET_MAX];
+	size_t len;
+
+	dhcp_client_start(f->client);
+	len = test_reply(buf, DHCP_OFFER, ntohl(fake_last(f, &len)->xid),
+			 "10.77.0.1");
+	CHECK_EQ(dhcp_client_receive(f->client, buf, len), 0);
+	len = test_reply(buf, DHCP_ACK, ntohl(fake_last(f, &len)->xid),
+			 "10.77.0.1");
+	CHECK_EQ(dhcp_client_receive(f->client, buf, len), 0);
 }
 
 /* DISCOVER -> OFFER -> REQUEST -> ACK -> BOUND, with the lease values. */
@@ -549,20 +642,16 @@ static void test_client_bind(void)
 	CHECK_EQ(l->lease_time, 120);
 	CHECK_EQ(l->server_id.s_addr, test_addr("10.77.0.1"));
 
-	/* Expiry counts from the REQUEST (RFC 2131 4.4.1). */
-	CHECK_EQ(f.timer, f.sent_at[1] + 120 * DHCP_USEC_PER_SEC);
+	CHECK_EQ(l->t1, 60);
+	CHECK_EQ(l->t2, 105);
+
+	/* Lease times count from the REQUEST (RFC 2131 4.4.1): T1 first. */
+	CHECK_EQ(f.timer, f.sent_at[1] + 60 * DHCP_USEC_PER_SEC);
 
 	/* Nothing more is accepted once bound. */
 	CHECK_EQ(dhcp_client_receive(f.client, buf, len), -ENOMSG);
 
-	/* Expiry without renewal: the lease is lost, DISCOVER again. */
-	fake_fire(&f);
-	CHECK_EQ(f.n_lost, 1);
-	CHECK(dhcp_client_lease(f.client) == NULL);
-	CHECK_EQ(dhcp_client_state(f.client), DHCP_CLIENT_SELECTING);
-	CHECK_EQ(f.n_sent, 3);
-	CHECK_EQ(((const uint8_t *)fake_last(&f, &len))[242], DHCP_DISCOVER);
-
+	test_client_renew_cycle(&f);
 	dhcp_client_stop(f.client);
 	CHECK_EQ(dhcp_client_state(f.client), DHCP_CLIENT_STOPPED);
 	CHECK_EQ(f.timer, DHCP_TIME_INFINITY);
@@ -646,8 +735,9 @@ static void test_client_ack_checks(void)
 	CHECK(l && l->prefix_len == 8);
 	CHECK(l && l->lease_time == 0);
 
-	/* A 0 s lease still lasts 10 s: no DISCOVER storm. */
-	CHECK_EQ(f.timer, f.sent_at[f.n_sent - 1] + 10 * DHCP_USEC_PER_SEC);
+	/* A 0 s lease still lasts 10 s: no DISCOVER storm; T1 at 5 s. */
+	CHECK(l && l->t1 == 5 && l->t2 == 8);
+	CHECK_EQ(f.timer, f.sent_at[f.n_sent - 1] + 5 * DHCP_USEC_PER_SEC);
 
 	dhcp_client_free(f.client);
 }
@@ -786,6 +876,370 @@ static void test_client_request_timeout(void)
 	CHECK_EQ(dhcp_client_state(f.client), DHCP_CLIENT_SELECTING);
 	CHECK_EQ(((const uint8_t *)fake_last(&f, &len))[242], DHCP_DISCOVER);
 	dhcp_client_free(f.client);
+}
+
+/* A renewal at T1 answered with the same address: BOUND again. */
+static void test_client_renew_ack(void)
+{
+	uint8_t buf[DHCP_PACKET_MAX];
+	struct fake f;
+	size_t len;
+	uint32_t xid;
+
+	fake_init(&f);
+	f.random_lcg = true;
+	fake_bind(&f);
+	CHECK_EQ(f.n_bound, 1);
+	fake_fire(&f);
+	CHECK_EQ(dhcp_client_state(f.client), DHCP_CLIENT_RENEWING);
+	xid = ntohl(fake_last(&f, &len)->xid);
+
+	len = test_reply(buf, DHCP_ACK, xid, "10.77.0.1");
+	CHECK_EQ(dhcp_client_receive(f.client, buf, len), 0);
+	CHECK_EQ(dhcp_client_state(f.client), DHCP_CLIENT_BOUND);
+	CHECK_EQ(f.n_bound, 2);
+	CHECK_EQ(f.n_lost, 0);
+	/* The new lease counts from the renewing REQUEST. */
+	CHECK_EQ(f.timer, f.now + 60 * DHCP_USEC_PER_SEC);
+	dhcp_client_free(f.client);
+}
+
+/* A requested renewal: NAK loses the lease; another address is new. */
+static void test_client_forced_renew(void)
+{
+	uint8_t buf[DHCP_PACKET_MAX];
+	struct fake f;
+	size_t len;
+	uint32_t xid, other = test_addr("10.77.0.140");
+
+	fake_init(&f);
+	f.random_lcg = true;
+	CHECK_EQ(dhcp_client_renew(f.client), -ENOTCONN);
+	fake_bind(&f);
+	f.now += 5 * DHCP_USEC_PER_SEC;
+	CHECK_EQ(dhcp_client_renew(f.client), 0);
+	CHECK_EQ(dhcp_client_state(f.client), DHCP_CLIENT_RENEWING);
+	/* Backs off as a first request, not half the time to T2. */
+	CHECK(f.timer <= f.now + 5 * DHCP_USEC_PER_SEC);
+	xid = ntohl(fake_last(&f, &len)->xid);
+	len = test_reply(buf, DHCP_NAK, xid, "10.77.0.1");
+	CHECK_EQ(dhcp_client_receive(f.client, buf, len), 0);
+	CHECK_EQ(f.n_lost, 1);
+	CHECK_EQ(dhcp_client_state(f.client), DHCP_CLIENT_INIT);
+	dhcp_client_free(f.client);
+
+	fake_init(&f);
+	f.random_lcg = true;
+	fake_bind(&f);
+	dhcp_client_renew(f.client);
+	xid = ntohl(fake_last(&f, &len)->xid);
+	len = test_reply(buf, DHCP_ACK, xid, "10.77.0.1");
+	memcpy(buf + 16, &other, 4);
+	CHECK_EQ(dhcp_client_receive(f.client, buf, len), 0);
+	CHECK_EQ(f.n_lost, 1);
+	CHECK_EQ(f.n_bound, 2);
+	CHECK_EQ(dhcp_client_lease(f.client)->address.s_addr, other);
+	dhcp_client_free(f.client);
+}
+
+/* A saved address: REQUEST with option 50, no server id, broadcast. */
+static void test_client_init_reboot(void)
+{
+	uint8_t buf[DHCP_PACKET_MAX];
+	struct fake f;
+	struct in_addr saved = { .s_addr = test_addr("10.77.0.126") };
+	struct test_find t;
+	const struct dhcp_header *h;
+	size_t len;
+	uint32_t v;
+	unsigned int i;
+
+	fake_init(&f);
+	dhcp_client_set_requested_address(f.client, saved);
+	dhcp_client_start(f.client);
+	CHECK_EQ(dhcp_client_state(f.client), DHCP_CLIENT_REBOOTING);
+	h = fake_last(&f, &len);
+	CHECK_EQ(((const uint8_t *)h)[242], DHCP_REQUEST);
+	CHECK_EQ(h->ciaddr, 0);
+	CHECK_EQ(f.sent_dst[0].s_addr, INADDR_BROADCAST);
+	t = fake_option(&f, DHCP_OPTION_REQUESTED_IP);
+	CHECK_EQ(t.len, 4);
+	memcpy(&v, t.data, 4);
+	CHECK_EQ(v, saved.s_addr);
+	t = fake_option(&f, DHCP_OPTION_SERVER_ID);
+	CHECK_EQ(t.len, -1);
+
+	len = test_reply(buf, DHCP_ACK, ntohl(h->xid), "10.77.0.1");
+	CHECK_EQ(dhcp_client_receive(f.client, buf, len), 0);
+	CHECK_EQ(dhcp_client_state(f.client), DHCP_CLIENT_BOUND);
+	CHECK_EQ(dhcp_client_lease(f.client)->server_id.s_addr,
+		 test_addr("10.77.0.1"));
+	dhcp_client_free(f.client);
+
+	/* NAK: INIT, and the saved address is not asked for again. */
+	fake_init(&f);
+	dhcp_client_set_requested_address(f.client, saved);
+	dhcp_client_start(f.client);
+	len = test_reply(buf, DHCP_NAK, 0x54637a56, "10.77.0.1");
+	CHECK_EQ(dhcp_client_receive(f.client, buf, len), 0);
+	CHECK_EQ(f.n_lost, 0);
+	fake_fire(&f);
+	CHECK_EQ(dhcp_client_state(f.client), DHCP_CLIENT_SELECTING);
+	dhcp_client_free(f.client);
+
+	/* Silence: four REQUESTs, then DISCOVER. */
+	fake_init(&f);
+	dhcp_client_set_requested_address(f.client, saved);
+	dhcp_client_start(f.client);
+	for (i = 0; i < 4; i++)
+		fake_fire(&f);
+	CHECK_EQ(dhcp_client_state(f.client), DHCP_CLIENT_SELECTING);
+	CHECK_EQ(((const uint8_t *)fake_last(&f, &len))[242], DHCP_DISCOVER);
+	dhcp_client_free(f.client);
+}
+
+/* ARP probe: free binds; in use sends DECLINE and waits 10 s. */
+static void test_client_probe_decline(void)
+{
+	uint8_t buf[DHCP_PACKET_MAX];
+	struct fake f;
+	struct test_find t;
+	const struct dhcp_header *h;
+	size_t len;
+	uint32_t v;
+
+	memset(&f, 0, sizeof(f));
+	f.now = 1000 * DHCP_USEC_PER_SEC;
+	f.random_value = 0x54637a56;
+	if (dhcp_client_new(&f.client, test_mac, &fake_probe_ops, &f) < 0)
+		abort();
+
+	fake_bind(&f);
+	CHECK_EQ(dhcp_client_state(f.client), DHCP_CLIENT_PROBING);
+	CHECK_EQ(f.n_probes, 1);
+	CHECK_EQ(f.probed.s_addr, test_addr("10.77.0.126"));
+	CHECK(dhcp_client_lease(f.client) == NULL);
+	CHECK_EQ(f.timer, DHCP_TIME_INFINITY);
+	/* Packets are not for a probing client. */
+	len = test_reply(buf, DHCP_ACK, 0x54637a56, "10.77.0.1");
+	CHECK_EQ(dhcp_client_receive(f.client, buf, len), -ENOMSG);
+
+	dhcp_client_probe_done(f.client, true);
+	CHECK_EQ(f.n_declined, 1);
+	CHECK_EQ(f.n_bound, 0);
+	CHECK_EQ(dhcp_client_state(f.client), DHCP_CLIENT_INIT);
+	h = fake_last(&f, &len);
+	CHECK_EQ(((const uint8_t *)h)[242], DHCP_DECLINE);
+	CHECK_EQ(h->ciaddr, 0);
+	t = fake_option(&f, DHCP_OPTION_REQUESTED_IP);
+	CHECK_EQ(t.len, 4);
+	memcpy(&v, t.data, 4);
+	CHECK_EQ(v, test_addr("10.77.0.126"));
+	t = fake_option(&f, DHCP_OPTION_SERVER_ID);
+	CHECK_EQ(t.len, 4);
+	CHECK_EQ(f.timer, f.now + 10 * DHCP_USEC_PER_SEC);
+
+	/* A late answer to the probe changes nothing. */
+	dhcp_client_probe_done(f.client, false);
+	CHECK_EQ(f.n_bound, 0);
+
+	fake_fire(&f);
+	CHECK_EQ(dhcp_client_state(f.client), DHCP_CLIENT_SELECTING);
+	len = test_reply(buf, DHCP_OFFER, ntohl(fake_last(&f, &len)->xid),
+			 "10.77.0.1");
+	dhcp_client_receive(f.client, buf, len);
+	len = test_reply(buf, DHCP_ACK, ntohl(fake_last(&f, &len)->xid),
+			 "10.77.0.1");
+	dhcp_client_receive(f.client, buf, len);
+	CHECK_EQ(f.n_probes, 2);
+	dhcp_client_probe_done(f.client, false);
+	CHECK_EQ(dhcp_client_state(f.client), DHCP_CLIENT_BOUND);
+	CHECK_EQ(f.n_bound, 1);
+	dhcp_client_free(f.client);
+}
+
+/* RELEASE: unicast to the server with ciaddr and server id. */
+static void test_client_release(void)
+{
+	struct fake f;
+	const struct dhcp_header *h;
+	struct test_find t;
+	size_t len;
+	unsigned int n;
+
+	fake_init(&f);
+	dhcp_client_release(f.client);
+	CHECK_EQ(f.n_sent, 0);
+	fake_bind(&f);
+	n = f.n_sent;
+	dhcp_client_release(f.client);
+	CHECK_EQ(f.n_sent, n + 1);
+	h = fake_last(&f, &len);
+	CHECK_EQ(((const uint8_t *)h)[242], DHCP_RELEASE);
+	CHECK_EQ(h->ciaddr, test_addr("10.77.0.126"));
+	CHECK_EQ(f.sent_dst[n].s_addr, test_addr("10.77.0.1"));
+	t = fake_option(&f, DHCP_OPTION_SERVER_ID);
+	CHECK_EQ(t.len, 4);
+	CHECK_EQ(dhcp_client_state(f.client), DHCP_CLIENT_STOPPED);
+	CHECK_EQ(f.timer, DHCP_TIME_INFINITY);
+	dhcp_client_free(f.client);
+}
+
+/* Every listed option with the values of tests/net/dnsmasq.conf. */
+static const uint8_t test_full_options[] = {
+	0x35, 0x01, 0x05,
+	0x36, 0x04, 0x0a, 0x4d, 0x00, 0x01,
+	0x33, 0x04, 0x00, 0x00, 0x00, 0x78,
+	0x02, 0x04, 0xff, 0xff, 0xf1, 0xf0,		/* -3600 */
+	0x0f, 0x12, 'p', 'h', 'o', 'n', 'e', '.', 'e', 'x', 'a', 'm',
+		    'p', 'l', 'e', '.', 't', 'e', 's', 't',
+	0x2a, 0x04, 0x0a, 0x4d, 0x00, 0x01,
+	0x2b, 0x0b, 0x01, 0x04, 0x0a, 0x4d, 0x00, 0x01,
+		    0x02, 0x03, 'a', 'b', 'c',
+	0x3c, 0x04, 'V', 'e', 'n', 'd',
+	0x42, 0x11, 't', 'f', 't', 'p', '.', 'e', 'x', 'a', 'm', 'p',
+		    'l', 'e', '.', 't', 'e', 's', 't',
+	0x7d, 0x1f, 0x00, 0x00, 0x0d, 0xe9, 0x1a,
+		    0x0b, 0x18, 'h', 't', 't', 'p', ':', '/', '/', 'a',
+		    'c', 's', '.', 'e', 'x', 'a', 'm', 'p', 'l', 'e',
+		    ':', '7', '5', '4', '7', '/',
+	0x96, 0x08, 0x0a, 0x4d, 0x00, 0x01, 0x0a, 0x4d, 0x00, 0x02,
+	0x9f, 0x0a, 't', 'f', 't', 'p', ':', '/', '/', 'x', '/', 'a',
+	/* 160 split in two (RFC 3396), a trailing NUL */
+	0xa0, 0x08, 'h', 't', 't', 'p', 's', ':', '/', '/',
+	0xa0, 0x0a, 'p', '.', 't', '/', 'c', 'f', 'g', '?', 'a', 0x00,
+	0xff,
+};
+
+static void test_parse_all_options(void)
+{
+	uint8_t buf[DHCP_PACKET_MAX];
+	struct dhcp_message m;
+	const struct dhcp_info *in = &m.info;
+	char url[256];
+	size_t len;
+
+	len = test_with_options(buf, test_full_options,
+				sizeof(test_full_options), 0);
+	CHECK_EQ(dhcp_message_parse(&m, buf, len), 0);
+	CHECK_EQ(m.n_bad_options, 0);
+	CHECK(in->has_time_offset);
+	CHECK_EQ(in->time_offset, -3600);
+	CHECK(strcmp(in->domain_name, "phone.example.test") == 0);
+	CHECK_EQ(in->n_ntp, 1);
+	CHECK_EQ(in->ntp[0].s_addr, test_addr("10.77.0.1"));
+	CHECK_EQ(in->vendor_specific.len, 11);
+	CHECK(memcmp(in->vendor_specific.data, "\x01\x04\x0a\x4d", 4) == 0);
+	CHECK(strcmp(in->vendor_class, "Vend") == 0);
+	CHECK(strcmp(in->tftp_server_name, "tftp.example.test") == 0);
+	CHECK_EQ(in->vivso.len, 31);
+	CHECK_EQ(in->n_tftp, 2);
+	CHECK_EQ(in->tftp[1].s_addr, test_addr("10.77.0.2"));
+	CHECK(strcmp(in->prov_server, "tftp://x/a") == 0);
+	CHECK(strcmp(in->prov_url, "https://p.t/cfg?a") == 0);
+	CHECK_EQ(dhcp_vivso_url(&in->vivso, DHCP_ENTERPRISE_BBF,
+				DHCP_BBF_ACS_URL, url, sizeof(url)), 0);
+	CHECK(strcmp(url, "http://acs.example:7547/") == 0);
+	CHECK_EQ(dhcp_vivso_url(&in->vivso, 9, 11, url, sizeof(url)),
+		 -ENOENT);
+	CHECK_EQ(dhcp_vivso_url(&in->vivso, DHCP_ENTERPRISE_BBF, 1, url,
+				sizeof(url)), -ENOENT);
+}
+
+/* Hostile text never survives the parser; bad sub-options are caught. */
+static void test_parse_hostile_text(void)
+{
+	static const char *const bad_hosts[] = {
+		"a;reboot", "$(reboot)", "`id`", "a b", "a|b", "-a", "a-",
+		"a..b", "", "x\n", "a'b", "a\"b", "a&b", "a>b",
+	};
+	static const char *const bad_urls[] = {
+		"http://x/a b", "http://x/`id`", "http://x/\"", "http://x/|",
+		"http://x/<a>", "ftp://x/", "http://", "http://a;b/",
+		"http://x:0/", "http://x:99999/", "http://x/%zz",
+		"http://x/%4", "javascript:alert(1)", "http://x/\\",
+		"http://user@x/",
+	};
+	uint8_t buf[DHCP_PACKET_MAX], o[300];
+	struct dhcp_message m;
+	size_t i, n, len;
+
+	for (i = 0; i < sizeof(bad_hosts) / sizeof(*bad_hosts); i++)
+		CHECK(!dhcp_valid_hostname(bad_hosts[i],
+					   strlen(bad_hosts[i])));
+	for (i = 0; i < sizeof(bad_urls) / sizeof(*bad_urls); i++)
+		CHECK(!dhcp_valid_url(bad_urls[i], strlen(bad_urls[i])));
+	CHECK(dhcp_valid_hostname("10.77.0.1", 9));
+	CHECK(dhcp_valid_hostname("a-b.example.", 12));
+	CHECK(dhcp_valid_url("https://p.example/$MA.xml?x=1&y=2", 33));
+	CHECK(!dhcp_valid_text("a\x7f", 2));
+
+	/* Shell metacharacters in 12, 15, 66 and 160: all dropped. */
+	n = 0;
+	o[n++] = 0x35; o[n++] = 1; o[n++] = DHCP_ACK;
+	o[n++] = 12; o[n++] = 8; memcpy(o + n, "a;reboot", 8); n += 8;
+	o[n++] = 15; o[n++] = 9; memcpy(o + n, "$(reboot)", 9); n += 9;
+	o[n++] = 66; o[n++] = 5; memcpy(o + n, "`id`x", 5); n += 5;
+	o[n++] = 160; o[n++] = 14; memcpy(o + n, "http://x/a|rm ", 14);
+	n += 14;
+	/* 43 whose sub-option overruns: kept raw, no sub-options. */
+	o[n++] = 43; o[n++] = 4; memcpy(o + n, "\x01\x09\x41\x42", 4); n += 4;
+	/* 125 whose enterprise block overruns: dropped. */
+	o[n++] = 125; o[n++] = 6;
+	memcpy(o + n, "\x00\x00\x0d\xe9\x05\x0b", 6); n += 6;
+	o[n++] = 0xff;
+	len = test_with_options(buf, o, n, 0);
+	CHECK_EQ(dhcp_message_parse(&m, buf, len), 0);
+	CHECK_EQ(m.info.host_name[0], 0);
+	CHECK_EQ(m.info.domain_name[0], 0);
+	CHECK_EQ(m.info.tftp_server_name[0], 0);
+	CHECK_EQ(m.info.prov_url[0], 0);
+	CHECK_EQ(m.info.vendor_specific.len, 4);
+	CHECK_EQ(dhcp_suboptions_foreach(m.info.vendor_specific.data, 4, true,
+					 test_find_option, NULL), -EBADMSG);
+	CHECK_EQ(m.info.vivso.len, 0);
+	CHECK_EQ(m.n_bad_options, 5);
+
+	/* Fixed-length options 1, 51 and 54 with short lengths. */
+	{
+		const uint8_t p[] = { 0x35, 0x01, 0x05, 0x01, 0x02, 0xff,
+				      0xff, 0x33, 0x01, 0x01, 0x36, 0x03,
+				      0x0a, 0x4d, 0x00, 0x02, 0x00, 0xff };
+
+		len = test_with_options(buf, p, sizeof(p), 0);
+		CHECK_EQ(dhcp_message_parse(&m, buf, len), 0);
+		CHECK(!m.has_netmask && !m.has_lease_time &&
+		      !m.has_server_id);
+		CHECK_EQ(m.info.time_offset, 0);
+		CHECK(!m.info.has_time_offset);
+	}
+
+	/* Thousands of tiny options (overloaded file and sname too). */
+	{
+		static uint8_t big[4096];
+		struct dhcp_header *h = (struct dhcp_header *)big;
+
+		test_offer_bytes(big, sizeof(big));
+		memcpy(big + 240, "\x35\x01\x05\x34\x01\x03", 6);
+		for (i = 246; i + 2 < sizeof(big) - 1; i += 2) {
+			big[i] = 200;
+			big[i + 1] = 0;
+		}
+		big[sizeof(big) - 1] = 0xff;
+		memset(h->file, 201, sizeof(h->file));
+		memset(h->sname, 0, sizeof(h->sname));
+		/* file: 201 with length 201 overruns: dropped. */
+		CHECK_EQ(dhcp_message_parse(&m, big, sizeof(big)), -EBADMSG);
+		for (i = 0; i < sizeof(h->file); i += 2) {
+			h->file[i] = 12;
+			h->file[i + 1] = 0;
+		}
+		CHECK_EQ(dhcp_message_parse(&m, big, sizeof(big)), 0);
+		CHECK_EQ(m.info.host_name[0], 0);
+		/* Overload without END in the main area: dropped. */
+		big[sizeof(big) - 1] = 200;
+		CHECK_EQ(dhcp_message_parse(&m, big, sizeof(big)), -EBADMSG);
+	}
 }
 
 static void test_raw_framing(void)
@@ -930,6 +1384,13 @@ int main(void)
 	test_client_nak();
 	test_client_retransmit_bounds();
 	test_client_request_timeout();
+	test_client_renew_ack();
+	test_client_forced_renew();
+	test_client_init_reboot();
+	test_client_probe_decline();
+	test_client_release();
+	test_parse_all_options();
+	test_parse_hostile_text();
 	test_raw_framing();
 	test_raw_udp_checksum();
 	test_fuzz();
