@@ -1294,8 +1294,8 @@ static int page_settings_submit(struct page_ctx *ctx,
 	bad = page_validate(ctx, form);
 	if (bad > 0) {
 		if (asprintf(&ctx->top_error, "Nothing was changed: %d "
-			     "field%s to correct.", bad,
-			     bad == 1 ? " has" : "s have") < 0)
+			     "field%s correcting.", bad,
+			     bad == 1 ? " needs" : "s need") < 0)
 			ctx->top_error = NULL;
 		r = -EINVAL;
 	}

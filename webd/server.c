@@ -95,7 +95,8 @@ static enum MHD_Result server_send(struct MHD_Connection *c,
 	MHD_add_response_header(resp, "Content-Security-Policy", server_csp);
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
-	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	/* Not no-referrer: with it browsers send "Origin: null" on forms. */
+	MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
 	MHD_add_response_header(resp, "Strict-Transport-Security",
 				"max-age=31536000");
 
