@@ -128,6 +128,9 @@ static void sipd_call_finish(struct sipd *d, int status, const char *phrase)
 	sipd_bus_changed(d, "CallState", "CallRemote", "CallDirection",
 			 "CallCodec", NULL);
 	sipd_bus_call_ended(d, reason);
+
+	if (d->restart_wanted)
+		sipd_stack_request_restart(d);
 }
 
 static void sipd_call_begin(struct sipd *d, nua_handle_t *nh, bool incoming,
@@ -303,7 +306,7 @@ static void sipd_call_incoming(struct sipd *d, nua_handle_t *nh,
 	snprintf(remote, sizeof(remote), URL_PRINT_FORMAT,
 		 URL_PRINT_ARGS(sip->sip_from->a_url));
 
-	if (d->stopping || d->call.nh) {
+	if (d->stopping || d->restarting || d->call.nh) {
 		log_notice("Busy, refusing call from %s", remote);
 		nua_respond(nh, SIP_486_BUSY_HERE, TAG_END());
 		return;
@@ -501,6 +504,9 @@ int sipd_call_dial(struct sipd *d, const char *uri)
 
 	if (d->call.nh || d->stopping)
 		return -EBUSY;
+
+	if (d->restarting)
+		return -EAGAIN;
 
 	/* a bare number goes to the proxy as configured, port included */
 	r = sipd_dial_uri(uri, param_store_get(d->params, "Proxy_1_"), target,

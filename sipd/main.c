@@ -149,6 +149,8 @@ static void sipd_sofia_logger(void *stream, const char *fmt, va_list ap)
 	}
 }
 
+static void sipd_stack_down(struct sipd *d);
+
 static void sipd_nua_cb(nua_event_t event, int status, const char *phrase,
 			nua_t *nua, struct sipd *d, nua_handle_t *nh,
 			void *hmagic, const sip_t *sip, tagi_t tags[])
@@ -162,10 +164,8 @@ static void sipd_nua_cb(nua_event_t event, int status, const char *phrase,
 		sipd_reg_event(d, status, phrase, nh, sip);
 		break;
 	case nua_r_shutdown:
-		if (status >= 200) {
-			d->shutdown_done = true;
-			su_root_break(d->root);
-		}
+		if (status >= 200)
+			sipd_stack_down(d);
 		break;
 	case nua_i_invite:
 	case nua_i_state:
@@ -218,6 +218,92 @@ void sipd_shutdown_continue(struct sipd *d)
 	nua_shutdown(d->nua);
 }
 
+/*
+ * A new SIP_Port_1_ needs a new transport, hence a new nua: un-REGISTER,
+ * shut the stack down, create it on the new port, register again.  A
+ * call in progress is not cut: the restart waits for its end.
+ */
+void sipd_stack_request_restart(struct sipd *d)
+{
+	if (d->port_fixed) {
+		log_notice("SIP_Port_1_ changed, but --port %u wins", d->port);
+		return;
+	}
+
+	if (d->stopping || d->restarting)
+		return;
+
+	if (d->call.nh) {
+		log_notice("SIP_Port_1_ changed: new port after this call");
+		d->restart_wanted = true;
+		return;
+	}
+
+	log_notice("SIP_Port_1_ changed: restarting the SIP stack");
+	d->restart_wanted = false;
+	d->restarting = true;
+	if (sipd_reg_stop(d) > 0)
+		return;
+
+	sipd_stack_continue(d);
+}
+
+/* The old binding is gone (or never was): stop the old stack. */
+void sipd_stack_continue(struct sipd *d)
+{
+	if (d->reg.old_nh || d->shutdown_started)
+		return;
+
+	d->shutdown_started = true;
+	nua_shutdown(d->nua);
+}
+
+static int sipd_open_nua(struct sipd *d);
+static unsigned int sipd_config_port(struct sipd *d, unsigned int opt);
+
+static void sipd_stack_recreate_cb(struct sipd *d, su_timer_t *t, void *arg)
+{
+	unsigned int old_port = d->port;
+
+	if (d->stopping) {
+		su_root_break(d->root);
+		return;
+	}
+
+	nua_destroy(d->nua);
+	d->nua = NULL;
+	d->shutdown_started = false;
+	d->shutdown_done = false;
+
+	d->port = sipd_config_port(d, 0);
+	if (sipd_open_nua(d) < 0) {
+		/* keep the phone reachable on the port that worked */
+		d->port = old_port;
+		if (sipd_open_nua(d) < 0) {
+			d->failed = true;
+			su_root_break(d->root);
+			return;
+		}
+	}
+
+	d->restarting = false;
+	sipd_reg_apply_proxy(d);
+	sipd_reg_start(d);
+}
+
+/* nua_shutdown() finished: exit, or build the new stack. */
+static void sipd_stack_down(struct sipd *d)
+{
+	d->shutdown_done = true;
+	if (d->stopping || !d->restarting) {
+		su_root_break(d->root);
+		return;
+	}
+
+	/* not from inside nua's own callback */
+	su_timer_set_interval(d->stack_timer, sipd_stack_recreate_cb, NULL, 0);
+}
+
 static void sipd_param_changed(struct param_store *store,
 			       const struct param_def *def,
 			       const char *value, void *user_data)
@@ -227,7 +313,7 @@ static void sipd_param_changed(struct param_store *store,
 	log_info("Parameter %s changed", def->name);
 
 	if (!strcmp(def->name, "SIP_Port_1_")) {
-		log_notice("SIP_Port_1_ takes effect when sipd restarts");
+		sipd_stack_request_restart(d);
 		return;
 	}
 
@@ -377,6 +463,7 @@ static int sipd_run(struct sipd *d, const struct sipd_options *o)
 		return r;
 
 	d->bind_addr = o->bind_addr;
+	d->port_fixed = o->port != 0;
 	d->port = sipd_config_port(d, o->port);
 	snprintf(d->local_addr, sizeof(d->local_addr), "%s",
 		 strcmp(d->bind_addr, "0.0.0.0") ? d->bind_addr : "127.0.0.1");
@@ -393,8 +480,9 @@ static int sipd_run(struct sipd *d, const struct sipd_options *o)
 		return r;
 
 	d->stop_guard = su_timer_create(su_root_task(d->root), 0);
+	d->stack_timer = su_timer_create(su_root_task(d->root), 0);
 	r = sipd_reg_init(d);
-	if (r < 0 || !d->stop_guard)
+	if (r < 0 || !d->stop_guard || !d->stack_timer)
 		return -ENOMEM;
 
 	r = sipd_open_bus(d);
@@ -436,6 +524,7 @@ static void sipd_cleanup(struct sipd *d)
 	if (!d->nua && d->root) {
 		sipd_reg_done(d);
 		su_timer_destroy(d->stop_guard);
+		su_timer_destroy(d->stack_timer);
 		su_root_destroy(d->root);
 	}
 

@@ -292,7 +292,7 @@ void sipd_reg_start(struct sipd *d)
 	char reason[160], from[400], contact[300];
 
 	su_timer_reset(reg->retry_timer);
-	if (d->stopping || reg->nh || reg->old_nh)
+	if (d->stopping || d->restarting || reg->nh || reg->old_nh)
 		return;
 
 	if (!sipd_reg_wanted(d))
@@ -432,6 +432,8 @@ static void sipd_reg_old_done(struct sipd *d)
 	if (d->stopping) {
 		sipd_reg_set_state(d, SIPD_REG_UNREGISTERED, "");
 		sipd_shutdown_continue(d);
+	} else if (d->restarting) {
+		sipd_stack_continue(d);
 	} else if (reg->restart_pending) {
 		reg->restart_pending = false;
 		sipd_reg_start(d);
@@ -511,7 +513,8 @@ static void sipd_reg_restart_cb(struct sipd *d, su_timer_t *t, void *arg)
 {
 	struct sipd_reg *reg = &d->reg;
 
-	if (d->stopping)
+	/* a new stack registers with whatever the settings are then */
+	if (d->stopping || d->restarting)
 		return;
 
 	log_info("Line 1 settings changed, registering again");

@@ -121,6 +121,10 @@ struct sipd {
 
 	bool stopping;
 	bool failed;			/* exit with an error status */
+	bool port_fixed;		/* --port given: SIP_Port_1_ unused */
+	bool restarting;		/* new stack for a new SIP_Port_1_ */
+	bool restart_wanted;		/* ... once the call is over */
+	su_timer_t *stack_timer;
 	bool shutdown_started;
 	bool shutdown_done;
 	su_timer_t *stop_timer;
@@ -186,3 +190,5 @@ void sipd_audio_stream_ready(struct sipd *d, unsigned int gen, int err,
 
 /* main.c */
 void sipd_shutdown_continue(struct sipd *d);
+void sipd_stack_request_restart(struct sipd *d);
+void sipd_stack_continue(struct sipd *d);

@@ -75,6 +75,14 @@ kam_contacts_are() {
 	[ "$(kam_contacts)" = "$1" ]
 }
 
+sport_bound() {
+	ss -Hlnu "sport = :$1" | grep -q "127.0.0.1:$1"
+}
+
+contacts_at() {
+	[ "$(SPORT=$1 kam_contacts)" = "$2" ]
+}
+
 params() {
 	busctl --system call "${SIP[@]}" org.deskphone.Parameters1 "$@"
 }
@@ -235,7 +243,7 @@ dp_log "a damaged sipd.conf is kept aside and sipd still runs"
 dp_stop sipd2
 mkdir -p "$WORK/state3"
 printf 'Proxy_1_=127.0.0.1\nnot a parameter line\n' > "$WORK/state3/sipd.conf"
-dp_spawn sipd3 "$SIPD" --state-dir "$WORK/state3" --bind 127.0.0.1 \
+dp_spawn sipd3 ${SIPD_WRAP:-} "$SIPD" --state-dir "$WORK/state3" --bind 127.0.0.1 \
 	--port 5066
 dp_wait_name org.deskphone.Sip
 cmp -s "$WORK/state3/sipd.conf.damaged" - <<'CONF' ||
@@ -246,5 +254,22 @@ CONF
 [ "$(reg_state)" = disabled ] || dp_fail "values taken from a damaged file"
 grep -q '^<3>sipd: .*damaged' "$WORK/sipd3.log" ||
 	dp_fail "the damaged file was not reported as an error"
+
+dp_log "SIP_Port_1_ without --port: a new stack on the new port"
+dp_stop sipd3
+mkdir -p "$WORK/state4"
+dp_spawn sipd4 ${SIPD_WRAP:-} "$SIPD" --state-dir "$WORK/state4" --bind 127.0.0.1
+dp_wait_name org.deskphone.Sip
+params SetMany 'a{ss}' 3 Proxy_1_ "127.0.0.1:$KPORT" User_ID_1_ 1000 \
+	Password_1_ secret || dp_fail "SetMany failed"
+expect_state 10 registered
+[ "$(SPORT=5060 kam_contacts)" = 1 ] ||
+	dp_fail "no binding on the default SIP_Port_1_ 5060"
+params Set ss SIP_Port_1_ 5068 || dp_fail "Set SIP_Port_1_ failed"
+dp_wait_for 10 sport_bound 5068 || dp_fail "sipd does not listen on 5068"
+expect_state 10 registered
+dp_wait_for 5 contacts_at 5068 1 || dp_fail "no binding on port 5068"
+[ "$(SPORT=5060 kam_contacts)" = 0 ] || dp_fail "the old binding was kept"
+sport_bound 5060 && dp_fail "sipd still listens on 5060"
 
 dp_log "PASS"
