@@ -552,6 +552,7 @@ static int auth_session_new(struct auth *auth, enum auth_role role,
 
 	auth_hex(csrf, sizeof(csrf), s->csrf);
 	auth_hex(s->token, sizeof(s->token), cookie);
+	s->created = now;
 	s->last_used = now;
 	s->role = role;
 	s->used = true;
@@ -628,7 +629,8 @@ struct auth_session *auth_session_find(struct auth *auth, const char *cookie,
 	if (!found)
 		return NULL;
 
-	if (now - found->last_used > AUTH_SESSION_IDLE_USEC) {
+	if (now - found->last_used > AUTH_SESSION_IDLE_USEC ||
+	    now - found->created > AUTH_SESSION_MAX_USEC) {
 		auth_session_end(found);
 		return NULL;
 	}

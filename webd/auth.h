@@ -30,6 +30,8 @@
 #define AUTH_TOKEN_HEX (AUTH_TOKEN_LEN * 2 + 1)
 #define AUTH_SESSIONS_MAX 16
 #define AUTH_SESSION_IDLE_USEC (30ULL * 60 * 1000000)
+/* However busy, a session ends this long after its login. */
+#define AUTH_SESSION_MAX_USEC (8ULL * 3600 * 1000000)
 
 /* Failed logins allowed before the lockout, and its first length. */
 #define AUTH_FREE_FAILURES 5
@@ -52,6 +54,7 @@ struct auth_session {
 	enum auth_role role;
 	uint8_t token[AUTH_TOKEN_LEN];
 	char csrf[AUTH_TOKEN_HEX];
+	uint64_t created;
 	uint64_t last_used;
 };
 

@@ -144,6 +144,14 @@ static void test_sessions(void)
 	t += AUTH_SESSION_IDLE_USEC + 1;
 	CHECK(auth_session_find(auth, cookie, t) == NULL);
 
+	/* Kept busy, it still ends AUTH_SESSION_MAX_USEC after login. */
+	CHECK(auth_login(auth, AUTH_ADMIN, "pw", t, cookie, &retry) == 0);
+	for (i = 0; i < AUTH_SESSION_MAX_USEC / AUTH_SESSION_IDLE_USEC; i++)
+		CHECK(auth_session_find(auth, cookie, t + (i + 1) *
+					(AUTH_SESSION_IDLE_USEC - 1)) != NULL);
+	CHECK(auth_session_find(auth, cookie, t + AUTH_SESSION_MAX_USEC +
+				1) == NULL);
+
 	/* Logout ends only that session. */
 	CHECK(auth_login(auth, AUTH_ADMIN, "pw", t, cookie, &retry) == 0);
 	CHECK(auth_login(auth, AUTH_ADMIN, "pw", t, other, &retry) == 0);
