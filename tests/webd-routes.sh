@@ -252,17 +252,18 @@ raw() {
 		dp_fail "raw request $(printf %q "$2"): $got, expected $want"
 	kill -0 "$(dp_pid webd)" || dp_fail "webd died on $(printf %q "$2")"
 }
+P='POST /login HTTP/1.1\r\nHost: x\r\n'
 raw '4??|closed' 'GARBAGE\r\n\r\n'
 raw '4??|closed' 'GET\r\n\r\n'
-raw '4??|closed' 'GET /info HTTP/1.1\r\n\r\n'			# no Host
+raw '400' 'GET /info HTTP/1.1\r\n\r\n'			# no Host
 raw '4??|505|closed' 'GET /info HTTP/9.9\r\nHost: x\r\n\r\n'
 raw '4??|closed' 'GET /info HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n'
-raw '4??|closed' 'POST /login HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n'
-raw '4??|closed' 'POST /login HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999999\r\n\r\n'
-raw '4??|closed' 'POST /login HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nabcdef'
-raw '4??|closed' 'POST /login HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n'
-raw '4??|closed' 'POST /login HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\nabc\r\n'
-raw '415' 'POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n\r\npassword=x'
+raw '4??|closed' "${P}Content-Length: -5\r\n\r\n"
+raw '413' "${P}Content-Length: 99999999999999999999999\r\n\r\n"
+raw '4??|closed' "${P}Content-Length: 5\r\nContent-Length: 6\r\n\r\nabcdef"
+raw '4??|closed' "${P}Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n"
+raw '4??|closed' "${P}Transfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\nabc\r\n"
+raw '415' "${P}Content-Type: text/plain\r\nContent-Length: 10\r\n\r\npassword=x"
 raw '303' 'GET /../../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n'
 # plain HTTP on the TLS port and a TLS hello cut short: webd shrugs
 printf 'GET / HTTP/1.1\r\n\r\n' | timeout 5 bash -c \

@@ -161,12 +161,16 @@ static void test_sessions(void)
 
 	/* Rate limit: five failures, then even the right one waits. */
 	for (i = 0; i < AUTH_FREE_FAILURES; i++)
-		CHECK(auth_login(auth, AUTH_ADMIN, "bad", t, cookie, &retry) == -EACCES);
-	CHECK(auth_login(auth, AUTH_ADMIN, "pw", t + 1, cookie, &retry) == -EBUSY);
+		CHECK(auth_login(auth, AUTH_ADMIN, "bad", t, cookie,
+				 &retry) == -EACCES);
+	CHECK(auth_login(auth, AUTH_ADMIN, "pw", t + 1, cookie,
+			 &retry) == -EBUSY);
 	CHECK(retry == 5);
 	t += AUTH_LOCKOUT_USEC;
-	CHECK(auth_login(auth, AUTH_ADMIN, "bad", t, cookie, &retry) == -EACCES);
-	CHECK(auth_login(auth, AUTH_ADMIN, "pw", t + 1, cookie, &retry) == -EBUSY);
+	CHECK(auth_login(auth, AUTH_ADMIN, "bad", t, cookie,
+			 &retry) == -EACCES);
+	CHECK(auth_login(auth, AUTH_ADMIN, "pw", t + 1, cookie,
+			 &retry) == -EBUSY);
 	CHECK(retry == 10);
 	t += 2 * AUTH_LOCKOUT_USEC;
 	CHECK(auth_login(auth, AUTH_ADMIN, "pw", t, cookie, &retry) == 0);
