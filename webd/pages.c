@@ -72,6 +72,7 @@ const char page_style_css[] =
 /*
  * Without the script every field shows; with it, the rows that apply
  * only to the other Connection Type are hidden, following the select.
+ * A row with an error stays, so its reason is never out of sight.
  */
 const char page_script_js[] =
 	"'use strict';\n"
@@ -82,7 +83,8 @@ const char page_script_js[] =
 	"\t\tvar rows = document.querySelectorAll('[data-when]');\n"
 	"\t\tfor (var i = 0; i < rows.length; i++)\n"
 	"\t\t\trows[i].hidden = rows[i].getAttribute('data-when') !== "
-	"sel.value;\n"
+	"sel.value &&\n"
+	"\t\t\t\t!rows[i].querySelector('[aria-invalid]');\n"
 	"\t}\n"
 	"\tsel.addEventListener('change', update);\n"
 	"\tupdate();\n"

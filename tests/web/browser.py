@@ -210,6 +210,21 @@ def system_page(r):
     check(r.value('Connection_Type') == 'Static IP', 'type after reload')
     check(r.visible('Static_IP'), 'Static_IP hidden after reload')
     r.shot('system-saved')
+    # a wrong value in a row the switch to DHCP hides: the row shows
+    # with its reason, and the switch is not applied either
+    r.set('Static_IP', '10.77.0.999')
+    r.set('Connection_Type', 'DHCP')
+    check(not r.visible('Static_IP'), 'Static_IP shown for DHCP')
+    r.submit()
+    r.wait_text('Nothing was changed')
+    check(r.visible('Static_IP'), 'the wrong field is hidden')
+    check(r.error_of('Static_IP').startswith('Static IP:'),
+          'Static_IP error: %r' % r.error_of('Static_IP'))
+    check(r.value('Connection_Type') == 'DHCP', 'type edit not kept')
+    check(param('Net', 'Connection_Type') == 'Static IP',
+          'a refused submit switched to DHCP')
+    r.shot('system-invalid')
+    r.drv.get(BASE + SYSTEM)
 
 
 def ext1_page(r):
