@@ -9,7 +9,8 @@
 #  3. second INVITE while a call is up -> 486
 #  4. outgoing Dial() to a registered sipp UAS, Hangup() -> BYE
 #  5. without audiod: the call is still answered (inactive stream)
-#  6. the caller cancels while it rings; 7. a bare number dialled gets 404
+#  6. the caller cancels while it rings; 7. a bare number dialled gets 404;
+#     Hangup() while the far end rings sends CANCEL
 #  8. Auth_INVITE_1_: a direct INVITE is challenged (401) and needs the
 #     line's credentials for the Request-URI
 # SIPD_WRAP="valgrind --leak-check=full" runs sipd under a checker.
@@ -458,6 +459,67 @@ dp_log "7. outgoing call to nobody (a bare number: @ Proxy_1_): 404"
 sip_call Dial s "9999" || dp_fail "Dial() failed"
 expect_call 10 idle
 dp_wait_for 5 audiod_has "CloseStream 6" || dp_fail "no CloseStream 6"
+
+dp_log "7b. Hangup() while the far end rings: CANCEL"
+cat > "$WORK/uas_ring.xml" <<'XML'
+<?xml version="1.0" encoding="ISO-8859-1" ?>
+<!DOCTYPE scenario SYSTEM "sipp.dtd">
+<scenario name="UAS that rings until CANCEL">
+  <recv request="INVITE" crlf="true">
+    <action>
+      <ereg regexp="[0-9]+" search_in="hdr" header="CSeq:"
+            assign_to="cseqnum"/>
+      <!-- the 487 goes back through kamailio: it needs every Via of
+           the INVITE, [last_Via:] would give the CANCEL's only -->
+      <ereg regexp="(Via: [^&lt;&gt;]*[^&lt;&gt;[:space:]])[[:space:]]*Max-Forwards"
+            search_in="msg" check_it="true" assign_to="vialines,vias"/>
+      <log message="INVITE Vias: [$vialines]"/>
+    </action>
+  </recv>
+  <send><![CDATA[
+SIP/2.0 180 Ringing
+[last_Via:]
+[last_Record-Route:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+Content-Length: 0
+  ]]></send>
+  <recv request="CANCEL"/>
+  <send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+  ]]></send>
+  <send><![CDATA[
+SIP/2.0 487 Request Terminated
+[$vias]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+CSeq: [$cseqnum] INVITE
+Content-Length: 0
+  ]]></send>
+  <recv request="ACK"/>
+</scenario>
+XML
+dp_spawn uas2 timeout 60 sipp -sf "$WORK/uas_ring.xml" -i 127.0.0.1 \
+	-p 25010 -m 1 -nostdin -timeout 50s
+dp_wait_for 5 udp_listening 25010 || dp_fail "sipp UAS did not start"
+sip_call Dial s "sip:1001@phone.test" || dp_fail "Dial() failed"
+dp_wait_for 10 grep -q 'nua nua_r_invite: 180' "$WORK/sipd.log" ||
+	dp_fail "the far end did not ring"
+[ "$(call_prop CallState)" = dialing ] || dp_fail "not dialing while it rings"
+sip_call Hangup || dp_fail "Hangup() failed"
+expect_call 10 idle
+wait_uac uas2 || dp_fail "sipp saw no CANCEL"
+dp_wait_for 5 audiod_has "CloseStream 7" || dp_fail "no CloseStream 7"
 
 # --- 5. no audiod ----------------------------------------------------
 dp_log "5. audiod gone: the call still works"
