@@ -53,4 +53,10 @@ dp_wait_name org.deskphone.Net
 	dp_fail "Display_Name_1_ lost over a restart"
 [ "$(web_param org.deskphone.Net Static_IP)" = 10.77.0.2 ] ||
 	dp_fail "Static_IP lost over a restart"
+# a clean exit (under --enable-sanitizers this also checks for leaks)
+pid=$(dp_pid webd)
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+[ $rc = 0 ] || dp_fail "webd exited with $rc on SIGTERM"
 echo "PASS: webd-browser"

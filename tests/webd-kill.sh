@@ -133,4 +133,10 @@ dp_log "$ROUNDS rounds in $took s: $new new, $old old"
 # webd still works and shows the last generation
 web_expect 200 -b "$WORK/jar" $EXT1
 grep -q "value=\"Gen ${CUR[sip]}\"" "$WORK/body" || dp_fail "Ext 1 does not show Gen ${CUR[sip]}"
+# a clean exit (under --enable-sanitizers this also checks for leaks)
+pid=$(dp_pid webd)
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+[ $rc = 0 ] || dp_fail "webd exited with $rc on SIGTERM"
 echo "PASS: webd-kill"
