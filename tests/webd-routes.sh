@@ -280,4 +280,24 @@ kill -TERM "$pid"
 wait "$pid"
 rc=$?
 [ $rc = 0 ] || dp_fail "webd exited with $rc on SIGTERM"
+
+# --- the user password and the access levels survive a restart
+web_start webd2
+web_expect 403 --data-urlencode "account=user" \
+	--data-urlencode "password=user pw 1" /login
+web_login_as user "user pw 2" "$WORK/ujar"
+web_expect 200 -b "$WORK/ujar" $UEXT1
+grep -q 'id="f-Display_Name_1_" name="Display_Name_1_"' "$WORK/body" ||
+	dp_fail "read-write access lost over a restart"
+grep -q 'id="f-Proxy_1_" disabled' "$WORK/body" ||
+	dp_fail "read-only access lost over a restart"
+# disabling the account ends it
+web_login_as admin "admin pw 1" "$WORK/ajar"
+web_expect 200 -b "$WORK/ajar" $USERPAGE
+$FORM_BODY $USERPAGE "User_Disable=Yes" < "$WORK/body" > "$WORK/form"
+web_expect 303 -b "$WORK/ajar" --data-binary "@$WORK/form" $USERPAGE
+[ -e "$WORK/state/webd-user" ] && dp_fail "webd-user kept after disabling"
+web_expect 303 -b "$WORK/ujar" $UEXT1
+web_expect 403 --data-urlencode "account=user" \
+	--data-urlencode "password=user pw 2" /login
 echo "PASS: webd-routes"

@@ -826,7 +826,8 @@ static void page_info_section(struct html_buf *b, sd_bus *bus,
 			      const char *heading, const char *label,
 			      const char *service, const char *path,
 			      const char *interface,
-			      const struct page_info_row *rows)
+			      const struct page_info_row *rows,
+			      const char *down)
 {
 	struct client_props props;
 	char name[96];
@@ -836,13 +837,15 @@ static void page_info_section(struct html_buf *b, sd_bus *bus,
 	html_escape(b, heading);
 	html_puts(b, "</h2>\n<dl>");
 
+	/* @down: known to be gone already; no second wait for it. */
 	memset(&props, 0, sizeof(props));
-	if (!bus || client_get_all(bus, service, path, interface,
-				   &props) < 0) {
+	if (down || !bus || client_get_all(bus, service, path, interface,
+					   &props) < 0) {
 		html_puts(b, "<dt>");
 		html_escape(b, label);
 		html_puts(b, "</dt><dd class=\"err\">");
-		html_escape(b, props.problem ? props.problem : "not running");
+		html_escape(b, down ? down : props.problem ? props.problem :
+			    "not running");
 		html_puts(b, "</dd></dl>\n");
 		client_props_clear(&props);
 		return;
@@ -902,19 +905,21 @@ static int page_info(const struct page_env *env,
 			  page_owner_defs[0].path, page_owner_defs[0].label);
 	if (env->bus && client_list(env->bus, &sip) >= 0)
 		n_ext = page_count_ext(&sip);
-	client_owner_clear(&sip);
 
 	html_buf_init(&b);
 	page_top(&b, env, route, "Info", n_ext);
 	page_info_section(&b, env->bus, "Ext 1 and Call", "sipd",
 			  "org.deskphone.Sip", "/org/deskphone/Sip",
-			  "org.deskphone.Sip1", sip_rows);
+			  "org.deskphone.Sip1", sip_rows,
+			  sip.running ? NULL : sip.problem ? sip.problem :
+			  "not running");
+	client_owner_clear(&sip);
 	page_info_section(&b, env->bus, "Network", "netd",
 			  "org.deskphone.Net", "/org/deskphone/Net",
-			  "org.deskphone.Net1", net_rows);
+			  "org.deskphone.Net1", net_rows, NULL);
 	page_info_section(&b, env->bus, "Audio", "audiod",
 			  "org.deskphone.Audio", "/org/deskphone/Audio",
-			  "org.deskphone.Audio1", audio_rows);
+			  "org.deskphone.Audio1", audio_rows, NULL);
 	html_puts(&b, "<h2>Versions</h2>\n<dl>");
 	page_info_row(&b, "webd", PACKAGE_VERSION);
 	html_puts(&b, "</dl>\n");
