@@ -131,9 +131,13 @@ static const sd_bus_vtable sipd_bus_vtable[] = {
 	SIPD_PROP_S("CallRemote"),
 	SIPD_PROP_S("CallDirection"),
 	SIPD_PROP_S("CallCodec"),
-	SD_BUS_METHOD("Dial", "s", "", sipd_bus_dial, 0),
-	SD_BUS_METHOD("Answer", "", "", sipd_bus_answer, 0),
-	SD_BUS_METHOD("Hangup", "", "", sipd_bus_hangup, 0),
+	/* who may call is the bus policy's decision, as in common/bus.c */
+	SD_BUS_METHOD("Dial", "s", "", sipd_bus_dial,
+		      SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD("Answer", "", "", sipd_bus_answer,
+		      SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD("Hangup", "", "", sipd_bus_hangup,
+		      SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_SIGNAL("CallEnded", "s", 0),
 	SD_BUS_VTABLE_END
 };
