@@ -115,6 +115,19 @@ grep -q 'id="f-Restricted_Access_Domains" [^>]*value="changed.example"' \
 expect_param org.deskphone.Sip Restricted_Access_Domains example.com
 expect_param org.deskphone.Net NetMask 255.255.255.0
 
+# a value only the owner refuses (netd: no loopback gateway) after sipd
+# took its part: sipd's change is undone, the page names the setting
+submit "$WORK/jar" $SYSTEM 400 Restricted_Access_Domains=undone.example \
+	Gateway=127.0.0.1
+grep -q 'id="e-Gateway">Gateway: ' "$WORK/body" ||
+	dp_fail "netd's refusal not next to Gateway: $(grep -o 'class="err"[^<]*' "$WORK/body")"
+grep -q "Nothing was changed. netd refused: Gateway: " "$WORK/body" ||
+	dp_fail "the page does not say which daemon refused which setting"
+expect_param org.deskphone.Sip Restricted_Access_Domains example.com
+expect_param org.deskphone.Net Gateway ""
+grep -q "Undid 1 change(s) on org.deskphone.Sip" "$WORK/webd.log" ||
+	dp_fail "webd did not undo sipd's part"
+
 submit "$WORK/jar" $EXT1 400 Display_Name_1_=Bob "Proxy_1_=bad host"
 grep -q 'id="e-Proxy_1_">Proxy: ' "$WORK/body" || dp_fail "no error next to Proxy_1_"
 grep -q 'id="f-Display_Name_1_" [^>]*value="Bob"' "$WORK/body" ||
