@@ -645,6 +645,12 @@ static int dhcp_client_take_lease(struct dhcp_client *c,
 		return -EBADMSG;
 	}
 
+	/* A mask sent but damaged: the class would be a wrong guess. */
+	if (!m->has_netmask && m->bad_netmask) {
+		log_debug("DHCP ACK with a malformed netmask, ignoring");
+		return -EBADMSG;
+	}
+
 	prefix = m->has_netmask ? dhcp_netmask_to_prefix(m->netmask) :
 		 dhcp_client_classful_prefix(m->yiaddr);
 	if (prefix < 0) {

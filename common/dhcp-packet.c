@@ -283,12 +283,15 @@ static void dhcp_message_take_netmask(struct dhcp_message *m,
 	bool has = false;
 
 	if (!dhcp_message_take_u32(m, DHCP_OPTION_SUBNET_MASK, data, len,
-				   &has, &value))
+				   &has, &value)) {
+		m->bad_netmask = true;
 		return;
+	}
 
 	mask.s_addr = htonl(value);
 	if (dhcp_netmask_to_prefix(mask) < 0) {
 		dhcp_message_bad_option(m, DHCP_OPTION_SUBNET_MASK, len);
+		m->bad_netmask = true;
 		return;
 	}
 

@@ -176,6 +176,7 @@ struct dhcp_message {
 	bool has_server_id;
 	struct in_addr server_id;
 	bool has_netmask;
+	bool bad_netmask;		/* an option 1 was there, malformed */
 	struct in_addr netmask;
 	bool has_lease_time;
 	uint32_t lease_time;		/* seconds; UINT32_MAX infinite */

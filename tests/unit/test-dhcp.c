@@ -726,9 +726,16 @@ static void test_client_ack_checks(void)
 	CHECK_EQ(dhcp_client_receive(f.client, buf, len), -EBADMSG);
 	CHECK_EQ(dhcp_client_state(f.client), DHCP_CLIENT_REQUESTING);
 
+	/* A mask that is there but broken: no guessing from the class. */
 	len = test_reply(buf, DHCP_ACK, 0x54637a56, "10.77.0.1");
 	buf[268] = 0;				/* mask length 0 */
 	memset(buf + 269, DHCP_OPTION_PAD, 4);
+	CHECK_EQ(dhcp_client_receive(f.client, buf, len), -EBADMSG);
+	CHECK_EQ(dhcp_client_state(f.client), DHCP_CLIENT_REQUESTING);
+
+	/* No mask at all: the class of the address gives it. */
+	len = test_reply(buf, DHCP_ACK, 0x54637a56, "10.77.0.1");
+	memset(buf + 267, DHCP_OPTION_PAD, 6);	/* option 1 gone */
 	buf[254] = 0;				/* lease time 0 s */
 	CHECK_EQ(dhcp_client_receive(f.client, buf, len), 0);
 	l = dhcp_client_lease(f.client);
