@@ -1327,47 +1327,68 @@ static int page_settings_submit(struct page_ctx *ctx,
 	return page_settings_render(ctx, 400, out);
 }
 
-/* The User page's form: access levels and the user password. */
+/* The access levels the form changes: names without "A:". */
+static size_t page_user_levels(struct page_ctx *ctx, const struct form *form,
+			       const char **names, const char **levels)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < form->n_fields; i++) {
+		const char *name = form->fields[i].name;
+		const char *cur;
+
+		if (strncmp(name, "A:", 2) != 0)
+			continue;
+
+		cur = access_level_name(access_get(ctx->env->access, name + 2));
+		if (strcmp(cur, form->fields[i].value) == 0)
+			continue;	/* unchanged */
+
+		names[n] = name + 2;
+		levels[n++] = form->fields[i].value;
+	}
+
+	return n;
+}
+
+static int page_user_password_check(struct page_ctx *ctx, const char *pw)
+{
+	struct param_def def = {
+		.name = "User_Password", .type = PARAM_TEXT,
+		.max = AUTH_PASSWORD_MAX,
+	};
+	char reason[128];
+
+	if (param_validate(&def, pw, reason, sizeof(reason)) == 0)
+		return 0;
+
+	if (asprintf(&ctx->top_error, "Nothing was changed: New User "
+		     "Password %s.", reason) < 0)
+		ctx->top_error = NULL;
+	return -EINVAL;
+}
+
+/*
+ * The User page's form: access levels and the user password.  Both are
+ * checked before either is stored; the levels go in one step.
+ */
 static int page_user_submit(struct page_ctx *ctx, const struct form *form,
 			    unsigned int *n_changed, struct page_out *out)
 {
 	const char *names[FORM_FIELDS_MAX], *levels[FORM_FIELDS_MAX];
 	const char *pw = form_get(form, "User_Password");
 	const char *disable = form_get(form, "User_Disable");
-	size_t i, n = 0, bad = 0;
-	char reason[128];
-	int r;
+	bool off = disable && strcmp(disable, "Yes") == 0;
+	size_t n, bad = 0;
+	int r = 0;
 
-	for (i = 0; i < form->n_fields; i++) {
-		const char *name = form->fields[i].name;
+	n = page_user_levels(ctx, form, names, levels);
+	if (pw && !*pw)
+		pw = NULL;	/* keeps the current one */
 
-		if (strncmp(name, "A:", 2) != 0)
-			continue;
-		if (access_level_name(access_get(ctx->env->access,
-						 name + 2)) &&
-		    strcmp(access_level_name(access_get(ctx->env->access,
-							name + 2)),
-			   form->fields[i].value) == 0)
-			continue;	/* unchanged */
-		names[n] = name + 2;
-		levels[n++] = form->fields[i].value;
-	}
+	if (pw && !off)
+		r = page_user_password_check(ctx, pw);
 
-	/* The password is checked before anything is stored. */
-	reason[0] = '\0';
-	if (pw && *pw) {
-		struct param_def def = {
-			.name = "User_Password", .type = PARAM_TEXT,
-			.max = AUTH_PASSWORD_MAX,
-		};
-
-		if (param_validate(&def, pw, reason, sizeof(reason)) < 0 &&
-		    asprintf(&ctx->top_error, "Nothing was changed: New User "
-			     "Password %s.", reason) < 0)
-			ctx->top_error = NULL;
-	}
-
-	r = reason[0] ? -EINVAL : 0;
 	if (r == 0 && n > 0) {
 		r = access_set_many(ctx->env->access, names, levels, n, &bad);
 		if (r < 0 && asprintf(&ctx->top_error, "Nothing was changed: "
@@ -1378,22 +1399,18 @@ static int page_user_submit(struct page_ctx *ctx, const struct form *form,
 			ctx->top_error = NULL;
 	}
 
-	if (r == 0 && disable && strcmp(disable, "Yes") == 0)
-		r = auth_user_password_set(ctx->env->auth, "");
-	else if (r == 0 && pw && *pw)
-		r = auth_user_password_set(ctx->env->auth, pw);
-	else
-		disable = pw = NULL;
-
-	if (r == 0) {
-		*n_changed = (unsigned int)n + ((pw && *pw) || disable);
-		return 1;
+	if (r == 0 && (off || pw)) {
+		r = auth_user_password_set(ctx->env->auth, off ? "" : pw);
+		if (r < 0 && asprintf(&ctx->top_error, "Failed to store the "
+				      "user password: %s",
+				      strerror(-r)) < 0)
+			ctx->top_error = NULL;
 	}
 
-	if (!ctx->top_error && asprintf(&ctx->top_error, "Failed to store "
-					"the user password: %s",
-					strerror(-r)) < 0)
-		ctx->top_error = NULL;
+	if (r == 0) {
+		*n_changed = (unsigned int)n + (off || pw);
+		return 1;
+	}
 
 	ctx->form = form;
 	return page_user_render(ctx, 400, out);
