@@ -67,6 +67,21 @@ phone_default_route | grep -q "^$want" ||
 	dp_fail "DnsServers is '$(netd_prop DnsServers)'"
 [ "$(netd_prop LeaseTime)" = 0 ] || dp_fail "LeaseTime in static mode"
 netns_reachable 10.77.1.20 || dp_fail "10.77.1.20 not reachable"
+# The static DNS servers in resolv.conf, by default in the state dir.
+printf '%s\n' "# written by netd (static); changes are overwritten" \
+	"nameserver 10.77.1.53" "nameserver 10.77.1.54" > "$WORK/resolv.want"
+diff -u "$WORK/resolv.want" "$WORK/state/resolv.conf" ||
+	dp_fail "static resolv.conf wrong"
+# Resolv_Conf_Path moves it at once; relative or dotted paths refused.
+for bad in etc/resolv.conf /etc/../x /etc/./x "/a b" /etc/; do
+	busctl --system call org.deskphone.Net /org/deskphone/Net \
+		org.deskphone.Parameters1 Set ss Resolv_Conf_Path "$bad" \
+		2>/dev/null && dp_fail "Resolv_Conf_Path '$bad' accepted"
+done
+netd_set Resolv_Conf_Path "$WORK/other-resolv.conf"
+dp_wait_for 5 diff -q "$WORK/resolv.want" "$WORK/other-resolv.conf" ||
+	dp_fail "resolv.conf not written to Resolv_Conf_Path"
+netd_set Resolv_Conf_Path ""
 
 # 3. A non-contiguous NetMask is refused, naming the parameter.
 if gdbus call --system --dest org.deskphone.Net --object-path \
@@ -132,6 +147,8 @@ case "$addr" in
 esac
 wait_addrs "$addr/24 "
 [ "$(netd_prop Mode)" = dhcp ] || dp_fail "Mode is $(netd_prop Mode)"
+grep -q "^nameserver 10.77.0.1$" "$WORK/state/resolv.conf" ||
+	dp_fail "DHCP DNS not in resolv.conf: $(cat "$WORK/state/resolv.conf")"
 
 # ... and back to static, still without a restart.
 netd_set Gateway 10.77.1.1
