@@ -22,8 +22,8 @@ static const char *const fields_transports[] = {
 /*
  * Limits mirror the owners' tables (sipd/params.c, netd/netd.c,
  * audiod); the owner checks again and has the last word.  Some names
- * are ones their owners are still getting (DHCP_Timeout_on_Renewal,
- * TLS_Name_Validate_n_): until List() has them they do not appear.
+ * are ones their owners may still get (TLS_Name_Validate_n_): until
+ * List() has them they do not appear.
  */
 static const struct fields_known fields_table[] = {
 	{ "Restricted_Access_Domains", "Restricted Access Domains", "sipd",
@@ -41,9 +41,14 @@ static const struct fields_known fields_table[] = {
 	  FIELDS_SYSTEM, true, "Static IP", F_TYPE(PARAM_IPV4, 15) },
 	{ "Secondary_DNS", "Secondary DNS", "netd", "IPv4 Settings",
 	  FIELDS_SYSTEM, true, "Static IP", F_TYPE(PARAM_IPV4, 15) },
-	{ "DHCP_Timeout_on_Renewal", "DHCP Timeout on Renewal", "netd",
+	{ "DHCP_Timeout_On_Renewal", "DHCP Timeout on Renewal", "netd",
 	  "IPv4 Settings", FIELDS_SYSTEM, false, "DHCP",
 	  F_UINT(0, 86400) },
+	{ "DHCP_Vendor_Class", "DHCP Vendor Class", "netd",
+	  "IPv4 Settings", FIELDS_SYSTEM, false, "DHCP",
+	  F_TEXT(255, PARAM_EMPTY_OK) },
+	{ "DHCP_Release_On_Stop", "DHCP Release on Stop", "netd",
+	  "IPv4 Settings", FIELDS_SYSTEM, false, "DHCP", F_BOOL },
 
 	{ "RTP_Port_Min", "RTP Port Min", "audiod", "RTP Parameters",
 	  FIELDS_SIP, true, NULL, F_UINT(1024, 65534) },
@@ -86,6 +91,27 @@ static const struct fields_known fields_table[] = {
 };
 
 #define FIELDS_N (sizeof(fields_table) / sizeof(fields_table[0]))
+
+/*
+ * Shown, never changed from the web, by anyone: a file path the owner
+ * writes as root is not something a browser session should be able to
+ * point elsewhere.
+ */
+static const char *const fields_locked_names[] = {
+	"Resolv_Conf_Path",
+	NULL
+};
+
+bool fields_locked(const char *name)
+{
+	size_t i;
+
+	for (i = 0; fields_locked_names[i]; i++)
+		if (strcmp(fields_locked_names[i], name) == 0)
+			return true;
+
+	return false;
+}
 
 void fields_expand(const char *name, unsigned int ext, char *buf,
 		   size_t len)

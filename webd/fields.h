@@ -48,6 +48,9 @@ void fields_expand(const char *name, unsigned int ext, char *buf,
 size_t fields_known_count(void);
 const struct fields_known *fields_known_at(size_t i);
 
+/* Settings shown read-only to every account (device-local paths). */
+bool fields_locked(const char *name);
+
 /* The Ext number of a "Name_<n>_" parameter, else 0. */
 unsigned int fields_ext_of(const char *name);
 

@@ -485,7 +485,7 @@ static void page_add_item(struct page_ctx *ctx, const char *name,
 	it->show_when = known ? known->show_when : NULL;
 	it->owner = owner;
 	it->param = client_owner_find(o, name);
-	it->read_only = level == ACCESS_READ_ONLY;
+	it->read_only = level == ACCESS_READ_ONLY || fields_locked(name);
 }
 
 static enum fields_page page_fields_page(enum page_kind kind)
@@ -696,7 +696,9 @@ static void page_field(struct html_buf *b, struct page_ctx *ctx,
 	if (it->error)
 		html_escape(b, it->error);
 	else if (it->read_only)
-		html_puts(b, "<span class=\"note\">read only</span>");
+		html_puts(b, fields_locked(it->f.name) ?
+			  "<span class=\"note\">set on the phone only</span>" :
+			  "<span class=\"note\">read only</span>");
 	html_puts(b, "</span></div>\n");
 }
 

@@ -75,6 +75,10 @@ static void test_lookup(void)
 	CHECK(fields_page_of_extra("netd", "Odd_1_", &ext) == FIELDS_SYSTEM &&
 	      ext == 0);
 	CHECK(fields_page_of_extra("audiod", "Jitter", &ext) == FIELDS_SIP);
+
+	CHECK(fields_locked("Resolv_Conf_Path"));
+	CHECK(!fields_locked("Proxy_1_"));
+	CHECK(fields_lookup("DHCP_Timeout_On_Renewal")->show_when != NULL);
 }
 
 static void test_validators(void)
