@@ -1,0 +1,74 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The bus policy (dbus/org.deskphone.conf) on a private bus that enforces
+# the system bus's default-deny rules: an ordinary user may read status
+# and parameters but not change anything or call actions; root may.
+. "$top_srcdir/tests/lib.sh"
+dp_unshare_net "$@"
+
+command -v setpriv >/dev/null || dp_skip "no setpriv"
+# The nobody user must reach the bus socket.
+chmod 0755 "$WORK"
+
+dp_start_bus
+mkdir -p "$WORK/state"
+dp_spawn sipd "$BUILD/sipd/sipd" --state-dir "$WORK/state" \
+	--bind 127.0.0.1 --port 25070
+dp_spawn audiod "$BUILD/audiod/audiod" --state-dir "$WORK/state"
+dp_wait_name org.deskphone.Sip
+dp_wait_name org.deskphone.Audio
+
+as_nobody() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		env DBUS_SYSTEM_BUS_ADDRESS="$DBUS_SYSTEM_BUS_ADDRESS" "$@"
+}
+
+# Reading is allowed.
+as_nobody busctl --system get-property org.deskphone.Sip /org/deskphone/Sip \
+	org.deskphone.Sip1 CallState > "$WORK/read.out" 2>&1 ||
+	dp_fail "nobody cannot read CallState: $(cat "$WORK/read.out")"
+as_nobody busctl --system call org.deskphone.Sip /org/deskphone/Sip \
+	org.deskphone.Parameters1 Get s Display_Name_1_ > /dev/null 2>&1 ||
+	dp_fail "nobody cannot read a parameter"
+as_nobody busctl --system call org.deskphone.Audio /org/deskphone/Audio \
+	org.deskphone.Parameters1 List > /dev/null 2>&1 ||
+	dp_fail "nobody cannot list parameters"
+
+# Changing anything is refused by the bus, with AccessDenied.
+refused() {
+	local out
+	out=$(as_nobody busctl --system call "$@" 2>&1) &&
+		dp_fail "nobody was allowed: $*"
+	echo "$out" | grep -qi 'access denied\|AccessDenied' ||
+		dp_fail "not refused by the policy ($out): $*"
+}
+refused org.deskphone.Sip /org/deskphone/Sip org.deskphone.Parameters1 \
+	Set ss Display_Name_1_ Intruder
+refused org.deskphone.Sip /org/deskphone/Sip org.deskphone.Parameters1 \
+	SetMany 'a{ss}' 1 Display_Name_1_ Intruder
+refused org.deskphone.Sip /org/deskphone/Sip org.deskphone.Sip1 \
+	Dial s sip:1@127.0.0.1
+refused org.deskphone.Sip /org/deskphone/Sip org.deskphone.Sip1 Hangup
+refused org.deskphone.Audio /org/deskphone/Audio org.deskphone.Audio1 \
+	StartRing
+refused org.deskphone.Sip /org/deskphone/Sip org.freedesktop.DBus.Properties \
+	Set ssv org.deskphone.Sip1 CallState s idle
+
+# Nobody may own our names either.
+out=$(as_nobody gdbus call --system --dest org.freedesktop.DBus \
+	--object-path /org/freedesktop/DBus \
+	--method org.freedesktop.DBus.RequestName org.deskphone.Fake 0 2>&1) &&
+	dp_fail "nobody could own org.deskphone.Fake: $out"
+
+v=$(busctl --system call org.deskphone.Sip /org/deskphone/Sip \
+	org.deskphone.Parameters1 Get s Display_Name_1_)
+[ "$v" != 's "Intruder"' ] || dp_fail "the refused write changed the value"
+
+# Root may change settings.
+busctl --system call org.deskphone.Sip /org/deskphone/Sip \
+	org.deskphone.Parameters1 Set ss Display_Name_1_ Lobby ||
+	dp_fail "root cannot set a parameter"
+v=$(busctl --system call org.deskphone.Sip /org/deskphone/Sip \
+	org.deskphone.Parameters1 Get s Display_Name_1_)
+[ "$v" = 's "Lobby"' ] || dp_fail "root's write did not apply: $v"
+exit 0
