@@ -1244,10 +1244,44 @@ static int page_undo(sd_bus *bus, struct page_batch *batches, size_t upto)
 	return ret;
 }
 
+static bool page_batch_has_secret(const struct page_batch *batch)
+{
+	size_t i;
+
+	for (i = 0; i < batch->n; i++)
+		if (!batch->old[i])
+			return true;
+
+	return false;
+}
+
+/*
+ * A secret cannot be put back (its old value is never read), so the
+ * owners getting one go last: if any owner refuses, those are not yet
+ * touched.  Stable, so otherwise the order stays.
+ */
+static void page_order_batches(struct page_batch *batches)
+{
+	struct page_batch tmp;
+	size_t pass, k;
+
+	for (pass = 0; pass < PAGE_N_OWNERS; pass++)
+		for (k = 0; k + 1 < PAGE_N_OWNERS; k++) {
+			if (!page_batch_has_secret(&batches[k]) ||
+			    page_batch_has_secret(&batches[k + 1]))
+				continue;
+			tmp = batches[k];
+			batches[k] = batches[k + 1];
+			batches[k + 1] = tmp;
+		}
+}
+
 static int page_apply(sd_bus *bus, struct page_ctx *ctx,
 		      struct page_batch *batches)
 {
 	size_t k;
+
+	page_order_batches(batches);
 
 	for (k = 0; k < PAGE_N_OWNERS; k++) {
 		struct page_batch *batch = &batches[k];
