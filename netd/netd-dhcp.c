@@ -398,9 +398,6 @@ static void netd_dhcp_event(void *data, enum dhcp_client_event event)
 		if (state != DHCP_CLIENT_BOUND &&
 		    state != DHCP_CLIENT_STOPPED)
 			netd_set_state(d->netd, dhcp_client_state_name(state));
-		if (state == DHCP_CLIENT_BOUND && d->netd->state &&
-		    strcmp(d->netd->state, "renewing") == 0)
-			netd_set_state(d->netd, "bound");
 		break;
 	case DHCP_CLIENT_EVENT_BOUND:
 		/* Not applied: "failed" until the next lease (at expiry). */

@@ -33,7 +33,7 @@ fi
 	"$SRC/tests/unit/test-dhcp-fuzz.c" "$SRC/common/dhcp-packet.c" \
 	"$SRC/common/dhcp-client.c" "$SRC/common/dhcp-raw.c" \
 	"$SRC/common/log.c" 2> "$WORK/clang.log" ||
-	dp_fail "cannot build the libFuzzer target: $(tail -5 "$WORK/clang.log")"
+	dp_fail "cannot build the fuzzer: $(tail -5 "$WORK/clang.log")"
 
 mkdir -p "$WORK/corpus" "$WORK/crashes"
 cp "$corpus"/* "$WORK/corpus/"

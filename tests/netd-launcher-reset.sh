@@ -49,8 +49,8 @@ bus_pid=$(pid_of org.freedesktop.DBus)
 # dnsmasq forgets the lease and serves another range: NAK on renewal.
 dp_stop dnsmasq
 rm -f "$WORK/dnsmasq.leases"
-sed -i 's/^dhcp-range=.*/dhcp-range=10.77.0.200,10.77.0.250,255.255.255.0,120s/' \
-	"$WORK/dnsmasq.conf"
+range=10.77.0.200,10.77.0.250,255.255.255.0,120s
+sed -i "s/^dhcp-range=.*/dhcp-range=$range/" "$WORK/dnsmasq.conf"
 dp_spawn dnsmasq2 ip netns exec "$NS_SRV" dnsmasq --keep-in-foreground \
 	--conf-file="$WORK/dnsmasq.conf" --user=root \
 	--pid-file="$WORK/dnsmasq.pid" --log-facility="$WORK/dnsmasq-dhcp.log"

@@ -99,8 +99,9 @@ dp_log "INIT-REBOOT asked for 10.77.0.130 again"
 # 6. DHCP_Release_On_Stop: RELEASE to the server, nothing left behind.
 netd_set DHCP_Release_On_Stop Yes
 dp_stop netd
-dp_wait_for 3 grep -q 'RELEASE xid=[0-9a-f]* ciaddr=10.77.0.130 req=- sid=10.77.0.1 dst=unicast' \
-	"$WORK/server.log" || dp_fail "no RELEASE: $(tail -3 "$WORK/server.log")"
+release='RELEASE xid=[0-9a-f]* ciaddr=10.77.0.130 req=- sid=10.77.0.1'
+dp_wait_for 3 grep -q "$release dst=unicast" "$WORK/server.log" ||
+	dp_fail "no RELEASE: $(tail -3 "$WORK/server.log")"
 has_addr 10.77.0.130 && dp_fail "address kept after RELEASE"
 [ -e "$WORK/state/netd.lease" ] && dp_fail "released lease still saved"
 dp_log "RELEASE on stop"

@@ -45,7 +45,8 @@ netd_exit_status() {
 		dp_fail "netd still running"
 	wait "$pid"
 	rc=$?
-	DP_PIDS=$(echo "$DP_PIDS" | tr ' ' '\n' | grep -v "^$pid:" | tr '\n' ' ')
+	DP_PIDS=$(echo "$DP_PIDS" | tr ' ' '\n' | grep -v "^$pid:" |
+		tr '\n' ' ')
 }
 
 # Off by default.
@@ -85,10 +86,11 @@ dp_wait_for 5 kept_twice ||
 dp_log "same address on renewal: carried on (signal and Renew())"
 
 # Another address: dnsmasq moved to a new range NAKs; netd resets.
+range=10.77.0.200,10.77.0.250,255.255.255.0,120s
 dp_stop dnsmasq
 rm -f "$WORK/dnsmasq.leases"
 sed -e "s|@DIR@|$WORK|g" -e "s|@IFACE@|$VETH_SRV|g" \
-	-e 's/^dhcp-range=.*/dhcp-range=10.77.0.200,10.77.0.250,255.255.255.0,120s/' \
+	-e "s/^dhcp-range=.*/dhcp-range=$range/" \
 	"$SRC/tests/net/dnsmasq.conf" > "$WORK/dnsmasq.conf"
 dp_spawn dnsmasq ip netns exec "$NS_SRV" dnsmasq --keep-in-foreground \
 	--conf-file="$WORK/dnsmasq.conf" --user=root \

@@ -105,7 +105,8 @@ static void fuzz_message(const uint8_t *data, size_t size)
 	if (dhcp_message_parse(m, data, size) == 0) {
 		const struct dhcp_info *in = &m->info;
 
-		if (m->n_routers > DHCP_MAX_ADDRS || m->n_dns > DHCP_MAX_ADDRS ||
+		if (m->n_routers > DHCP_MAX_ADDRS ||
+		    m->n_dns > DHCP_MAX_ADDRS ||
 		    in->n_ntp > DHCP_MAX_ADDRS || in->n_tftp > DHCP_MAX_ADDRS ||
 		    in->vendor_specific.len > DHCP_BLOB_MAX ||
 		    in->vivso.len > DHCP_BLOB_MAX)
