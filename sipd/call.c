@@ -6,7 +6,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <netdb.h>
 #include <netinet/in.h>
 
 #include <sofia-sip/msg_addr.h>
@@ -244,25 +243,38 @@ static int sipd_call_check_offer(const sip_t *sip, struct sipd_media *media)
 	return sipd_sdp_media(sdp, media);
 }
 
-static bool sipd_call_domain_has(const char *domain,
-				 const struct in_addr *src)
+/*
+ * Whether @src is an address of a name in Restricted_Access_Domains.
+ * With @src NULL it only starts the lookups, so that the addresses are
+ * known before the first call comes in.
+ */
+static bool sipd_call_domains_have(struct sipd *d, const struct in_addr *src)
 {
-	struct addrinfo hints = {
-		.ai_family = AF_INET,
-		.ai_socktype = SOCK_DGRAM,
-	};
-	struct addrinfo *res = NULL, *ai;
-	bool found = false;
+	const char *list = param_store_get(d->params,
+					   "Restricted_Access_Domains");
+	char copy[PARAM_VALUE_MAX + 1], *tok, *save = NULL;
+	struct in_addr addrs[SIPD_RESOLVE_MAX];
+	int i, n;
 
-	if (getaddrinfo(domain, NULL, &hints, &res) != 0)
-		return false;
+	snprintf(copy, sizeof(copy), "%s", list ? list : "");
+	for (tok = strtok_r(copy, ";, ", &save); tok;
+	     tok = strtok_r(NULL, ";, ", &save)) {
+		n = sipd_resolve(d, tok, addrs, SIPD_RESOLVE_MAX);
+		if (n == -EINPROGRESS && src)
+			log_info("Still resolving %s", tok);
 
-	for (ai = res; ai && !found; ai = ai->ai_next)
-		found = ((struct sockaddr_in *)ai->ai_addr)->sin_addr.s_addr ==
-			src->s_addr;
+		for (i = 0; src && i < n; i++) {
+			if (addrs[i].s_addr == src->s_addr)
+				return true;
+		}
+	}
 
-	freeaddrinfo(res);
-	return found;
+	return false;
+}
+
+void sipd_call_warm_domains(struct sipd *d)
+{
+	sipd_call_domains_have(d, NULL);
 }
 
 /*
@@ -274,7 +286,6 @@ static bool sipd_call_source_allowed(struct sipd *d)
 {
 	const char *list = param_store_get(d->params,
 					   "Restricted_Access_Domains");
-	char copy[PARAM_VALUE_MAX + 1], *tok, *save = NULL;
 	const su_addrinfo_t *ai;
 	struct in_addr src;
 
@@ -286,14 +297,7 @@ static bool sipd_call_source_allowed(struct sipd *d)
 		return false;
 
 	src = ((const struct sockaddr_in *)(const void *)ai->ai_addr)->sin_addr;
-	snprintf(copy, sizeof(copy), "%s", list);
-	for (tok = strtok_r(copy, ";, ", &save); tok;
-	     tok = strtok_r(NULL, ";, ", &save)) {
-		if (sipd_call_domain_has(tok, &src))
-			return true;
-	}
-
-	return false;
+	return sipd_call_domains_have(d, &src);
 }
 
 static void sipd_call_incoming(struct sipd *d, nua_handle_t *nh,

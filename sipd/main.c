@@ -318,9 +318,13 @@ static void sipd_param_changed(struct param_store *store,
 	}
 
 	/* read when a call comes in */
-	if (!strcmp(def->name, "Auth_INVITE_1_") ||
-	    !strcmp(def->name, "Restricted_Access_Domains"))
+	if (!strcmp(def->name, "Auth_INVITE_1_"))
 		return;
+
+	if (!strcmp(def->name, "Restricted_Access_Domains")) {
+		sipd_call_warm_domains(d);
+		return;
+	}
 
 	sipd_reg_schedule_restart(d);
 }
@@ -481,7 +485,9 @@ static int sipd_run(struct sipd *d, const struct sipd_options *o)
 
 	d->stop_guard = su_timer_create(su_root_task(d->root), 0);
 	d->stack_timer = su_timer_create(su_root_task(d->root), 0);
-	r = sipd_reg_init(d);
+	r = sipd_resolve_init(d);
+	if (r >= 0)
+		r = sipd_reg_init(d);
 	if (r < 0 || !d->stop_guard || !d->stack_timer)
 		return -ENOMEM;
 
@@ -494,6 +500,7 @@ static int sipd_run(struct sipd *d, const struct sipd_options *o)
 		return r;
 
 	sipd_reg_apply_proxy(d);
+	sipd_call_warm_domains(d);
 	sipd_reg_start(d);
 
 	sd_notify(0, "READY=1");
@@ -523,6 +530,7 @@ static void sipd_cleanup(struct sipd *d)
 
 	if (!d->nua && d->root) {
 		sipd_reg_done(d);
+		sipd_resolve_free(d);
 		su_timer_destroy(d->stop_guard);
 		su_timer_destroy(d->stack_timer);
 		su_root_destroy(d->root);

@@ -3,7 +3,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,33 +74,19 @@ static const char *sipd_reg_transport_param(struct sipd *d)
 	return "";
 }
 
-static int sipd_reg_lookup(const char *host, struct in_addr *addr)
+/* sofia's resolver never reads /etc/hosts: resolve here, send to IP */
+static int sipd_reg_lookup(struct sipd *d, const char *host,
+			   struct in_addr *addr)
 {
-	struct addrinfo hints = {
-		.ai_family = AF_INET,
-		.ai_socktype = SOCK_DGRAM,
-	};
-	struct addrinfo *res = NULL;
-	int r;
+	int r = sipd_resolve(d, host, addr, 1);
 
-	/* sofia's resolver never reads /etc/hosts: resolve here, send to IP */
-	if (inet_pton(AF_INET, host, addr) == 1)
-		return 0;
-
-	r = getaddrinfo(host, NULL, &hints, &res);
-	if (r != 0) {
-		log_warning("Cannot resolve %s: %s", host, gai_strerror(r));
-		return -EHOSTUNREACH;
-	}
-
-	*addr = ((struct sockaddr_in *)res->ai_addr)->sin_addr;
-	freeaddrinfo(res);
-	return 0;
+	return r < 0 ? r : 0;
 }
 
 /*
  * @value is "host[:port]".  Gives "sip:IP:port;transport=..." in @url
  * and the host as written in @host (for the address of record).
+ * -EINPROGRESS while the name is being looked up.
  */
 int sipd_reg_resolve(struct sipd *d, const char *value, char *url,
 		     size_t len, char *host, size_t host_len)
@@ -115,7 +100,7 @@ int sipd_reg_resolve(struct sipd *d, const char *value, char *url,
 	if (r < 0)
 		return r;
 
-	r = sipd_reg_lookup(host, &addr);
+	r = sipd_reg_lookup(d, host, &addr);
 	if (r < 0)
 		return r;
 
@@ -199,24 +184,31 @@ int sipd_reg_from(struct sipd *d, char *buf, size_t len)
 /*
  * Outbound proxy for every request: Outbound_Proxy_1_, else the
  * registrar, as the MPP phones do.  Always an IP, see sipd_reg_lookup().
+ * -EINPROGRESS: applied when the lookup ends (sipd_reg_resolved()).
  */
-void sipd_reg_apply_proxy(struct sipd *d)
+int sipd_reg_apply_proxy(struct sipd *d)
 {
 	const char *ob = sipd_reg_param(d, "Outbound_Proxy_1_");
 	const char *proxy = sipd_reg_param(d, "Proxy_1_");
 	char url[160], host[256];
+	int r;
 
 	if (!*ob)
 		ob = proxy;
 
-	if (!*ob || sipd_reg_resolve(d, ob, url, sizeof(url), host,
-				      sizeof(host)) < 0) {
+	r = *ob ? sipd_reg_resolve(d, ob, url, sizeof(url), host,
+				   sizeof(host)) : -ENOENT;
+	if (r == -EINPROGRESS)
+		return r;
+
+	if (r < 0) {
 		nua_set_params(d->nua, NUTAG_PROXY(NULL), TAG_END());
-		return;
+		return r;
 	}
 
 	log_debug("Outbound proxy %s", url);
 	nua_set_params(d->nua, NUTAG_PROXY(sipd_url(url)), TAG_END());
+	return 0;
 }
 
 static void sipd_reg_retry_cb(struct sipd *d, su_timer_t *t, void *arg)
@@ -268,16 +260,31 @@ static int sipd_reg_prepare(struct sipd *d, char *reason, size_t len)
 {
 	struct sipd_reg *reg = &d->reg;
 	const char *proxy = sipd_reg_param(d, "Proxy_1_");
+	const char *ob = sipd_reg_param(d, "Outbound_Proxy_1_");
+	int r;
 
 	if (!strcmp(sipd_reg_param(d, "SIP_Transport_1_"), "TLS")) {
 		snprintf(reason, len, "SIP_Transport_1_ TLS is not supported");
 		return -EOPNOTSUPP;
 	}
 
-	if (sipd_reg_resolve(d, proxy, reg->registrar, sizeof(reg->registrar),
-			     reg->proxy_host, sizeof(reg->proxy_host)) < 0) {
+	r = sipd_reg_apply_proxy(d);
+	if (r == -EINPROGRESS)
+		return r;
+
+	if (r < 0 && *ob) {
+		snprintf(reason, len, "cannot resolve outbound proxy %s", ob);
+		return r;
+	}
+
+	r = sipd_reg_resolve(d, proxy, reg->registrar, sizeof(reg->registrar),
+			     reg->proxy_host, sizeof(reg->proxy_host));
+	if (r == -EINPROGRESS)
+		return r;
+
+	if (r < 0) {
 		snprintf(reason, len, "cannot resolve proxy %s", proxy);
-		return -EHOSTUNREACH;
+		return r;
 	}
 
 	sipd_reg_pick_local(d, reg->registrar);
@@ -290,15 +297,25 @@ void sipd_reg_start(struct sipd *d)
 {
 	struct sipd_reg *reg = &d->reg;
 	char reason[160], from[400], contact[300];
+	int r;
 
 	su_timer_reset(reg->retry_timer);
+	reg->waiting_dns = false;
 	if (d->stopping || d->restarting || reg->nh || reg->old_nh)
 		return;
 
 	if (!sipd_reg_wanted(d))
 		return;
 
-	if (sipd_reg_prepare(d, reason, sizeof(reason)) < 0) {
+	r = sipd_reg_prepare(d, reason, sizeof(reason));
+	if (r == -EINPROGRESS) {
+		reg->waiting_dns = true;
+		if (reg->state != SIPD_REG_FAILED)
+			sipd_reg_set_state(d, SIPD_REG_REGISTERING, "");
+		return;
+	}
+
+	if (r < 0) {
 		sipd_reg_fail(d, reason);
 		return;
 	}
@@ -472,6 +489,17 @@ void sipd_reg_event(struct sipd *d, int status, const char *phrase,
 		snprintf(reason, sizeof(reason), "%d %s", status, phrase);
 
 	sipd_reg_fail(d, reason);
+}
+
+/* A name lookup finished: the proxy, or a waiting registration. */
+void sipd_reg_resolved(struct sipd *d)
+{
+	if (d->stopping || d->restarting)
+		return;
+
+	sipd_reg_apply_proxy(d);
+	if (d->reg.waiting_dns)
+		sipd_reg_start(d);
 }
 
 bool sipd_reg_owns(struct sipd *d, nua_handle_t *nh)

@@ -65,6 +65,7 @@ struct sipd_reg {
 	su_timer_t *restart_timer;	/* coalesces parameter changes */
 	su_timer_t *unreg_timer;	/* bounds an un-REGISTER */
 	bool restart_pending;
+	bool waiting_dns;		/* a start waits for a lookup */
 	char registrar[128];		/* sip:IP:port;transport=... */
 	char aor[300];
 	char proxy_host[256];		/* Proxy_1_ host, no port */
@@ -96,8 +97,13 @@ struct sipd_call {
 	int pt;				/* payload type, -1 if none */
 };
 
+#define SIPD_RESOLVE_MAX 4		/* addresses kept per name */
+
+struct sipd_resolver;
+
 struct sipd {
 	su_root_t *root;
+	struct sipd_resolver *resolver;
 	nua_t *nua;
 	sd_bus *bus;
 	struct param_store *params;
@@ -163,7 +169,8 @@ int sipd_reg_contact(struct sipd *d, char *buf, size_t len);
 int sipd_reg_from(struct sipd *d, char *buf, size_t len);
 int sipd_reg_auth(struct sipd *d, int status, const sip_t *sip, char *buf,
 		  size_t len);
-void sipd_reg_apply_proxy(struct sipd *d);
+int sipd_reg_apply_proxy(struct sipd *d);
+void sipd_reg_resolved(struct sipd *d);
 int sipd_reg_resolve(struct sipd *d, const char *value, char *url,
 		     size_t len, char *host, size_t host_len);
 
@@ -176,6 +183,13 @@ int sipd_call_answer(struct sipd *d);
 int sipd_call_hangup(struct sipd *d);
 void sipd_call_stop(struct sipd *d);
 bool sipd_call_owns(struct sipd *d, nua_handle_t *nh);
+void sipd_call_warm_domains(struct sipd *d);
+
+/* resolve.c: names to IPv4 addresses without blocking */
+int sipd_resolve_init(struct sipd *d);
+void sipd_resolve_free(struct sipd *d);
+int sipd_resolve(struct sipd *d, const char *host, struct in_addr *addrs,
+		 size_t max);
 
 /* auth.c: Auth_INVITE_1_ */
 int sipd_auth_invite(struct sipd *d, nua_handle_t *nh, const sip_t *sip);
