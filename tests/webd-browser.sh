@@ -4,7 +4,7 @@
 # against the real sipd and netd: log in, Admin Login > advanced >
 # Voice > System by clicks and as a URL, change System and Ext 1 and see
 # it on D-Bus and after a reload, a wrong field stops the whole submit,
-# Undo All Changes, keyboard only, no JavaScript.  Screenshots of every
+# Undo All Changes, keyboard only, no JavaScript, the user account.  Screenshots of every
 # page go to $WORK/shots and $top_builddir/test-artifacts/webd-browser.
 . "$top_srcdir/tests/lib.sh"
 dp_unshare_net "$@"
@@ -49,7 +49,7 @@ dp_spawn sip2 "$BUILD/sipd/sipd" --state-dir "$WORK/state-sip" \
 dp_spawn net2 "$BUILD/netd/netd" --state-dir "$WORK/state-net"
 dp_wait_name org.deskphone.Sip
 dp_wait_name org.deskphone.Net
-[ "$(web_param org.deskphone.Sip Display_Name_1_)" = "Keyboard Desk" ] ||
+[ "$(web_param org.deskphone.Sip Display_Name_1_)" = "User Desk" ] ||
 	dp_fail "Display_Name_1_ lost over a restart"
 [ "$(web_param org.deskphone.Net Static_IP)" = 10.77.0.2 ] ||
 	dp_fail "Static_IP lost over a restart"

@@ -337,6 +337,53 @@ def other_pages(r):
         r.shot(name)
 
 
+def open_to_user(r):
+    """The admin opens two settings to the user and sets a password."""
+    r.drv.get(BASE + '/admin/advanced/voice/user')
+    r.el('f-User_Password').send_keys('user pw 1')
+    Select(r.el('a-Display_Name_1_')).select_by_visible_text('read-write')
+    Select(r.el('a-Proxy_1_')).select_by_visible_text('read-only')
+    r.submit()
+    r.wait_text('Changes saved')
+    check('has a password and can log in' in r.drv.page_source,
+          'user account not enabled')
+
+
+def user_view():
+    drv = browser()
+    try:
+        r = Run(drv)
+        r.n = 60
+        drv.get(BASE + '/login')
+        Select(r.el('account')).select_by_visible_text('user')
+        r.el('password').send_keys('user pw 1' + Keys.ENTER)
+        r.wait_path('/info')
+        check('Logged in as user' in drv.page_source, 'not the user')
+        check('voice/user' not in drv.page_source, 'User page offered')
+        r.shot('user-info')
+        r.click_link('Voice', 'nav[aria-label="Pages"]')
+        r.wait_path('/user/basic/voice/system')
+        r.click_link('Ext 1', 'nav[aria-label="Pages"]')
+        r.wait_path('/user/basic/voice/ext1')
+        check(r.el('f-Display_Name_1_').is_enabled(), 'name not editable')
+        check(not r.el('f-Proxy_1_').is_enabled(), 'proxy editable')
+        check(r.value('Proxy_1_') == '127.0.0.1:25999', 'proxy value')
+        check(not drv.find_elements(By.ID, 'f-User_ID_1_'),
+              'hidden User ID shown to the user')
+        r.set('Display_Name_1_', 'User Desk')
+        r.submit()
+        r.wait_text('Changes saved')
+        check(param('Sip', 'Display_Name_1_') == 'User Desk',
+              'the user\'s change not applied')
+        r.shot('user-ext1')
+        drv.get(BASE + SYSTEM)
+        check(drv.find_element(By.TAG_NAME, 'h1').text == 'Forbidden',
+              'an admin page served to the user')
+        r.shot('user-admin-page')
+    finally:
+        drv.quit()
+
+
 def without_javascript():
     drv = browser(javascript=False)
     try:
@@ -368,9 +415,11 @@ def main():
         invalid_and_undo(r)
         keyboard_only(r)
         other_pages(r)
+        open_to_user(r)
     finally:
         drv.quit()
     without_javascript()
+    user_view()
     log('browser checks took %.1f s' % (time.monotonic() - start))
     print('OK')
 
