@@ -1,22 +1,22 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The systemd units parse cleanly (systemd-analyze verify prints nothing:
-# it returns 0 even on parse errors) and each service rates 2.0 or lower
-# in systemd-analyze security.
+# it returns 0 even on parse errors), each service rates 2.0 or lower in
+# systemd-analyze security, and the reset wiring is there: netd upholds
+# sipd, sipd is bound to and part of netd, every daemon has a watchdog.
 . "$top_srcdir/tests/lib.sh"
 
 command -v systemd-analyze >/dev/null || dp_skip "no systemd-analyze"
 
 mkdir -p "$WORK/units"
-for f in "$SRC"/systemd/*.service.in; do
+for f in "$SRC"/systemd/*.in; do
 	u=$(basename "$f" .in)
 	# Point ExecStart at the built binaries so verify can find them.
 	d=${u#deskphone-}
 	d=${d%.service}
-	sed -e "s|@sbindir@/$d|$BUILD/$d/$d|" -e "s|@docdir@|/usr/share/doc|" \
-		"$f" > "$WORK/units/$u"
+	sed -e "s|@sbindir@/$d|$BUILD/$d/$d|" -e "s|@docdir@|/usr/share/doc/deskphone|g" \
+		-e "s|@sysconfdir@|/etc|g" "$f" > "$WORK/units/$u"
 done
-cp "$SRC/systemd/deskphone.target" "$WORK/units/"
 
 cd "$WORK/units"
 out=$(SYSTEMD_LOG_LEVEL=warning systemd-analyze verify --man=no \
@@ -32,3 +32,30 @@ for u in ./*.service; do
 	awk "BEGIN { exit !($score <= 2.0) }" ||
 		dp_fail "$u rates $score, above 2.0"
 done
+
+# key KEY VALUE UNIT: the unit sets KEY to exactly VALUE
+key() {
+	grep -qx "$1=$2" "$3" || dp_fail "$3 lacks $1=$2"
+}
+for d in audiod netd sipd webd; do
+	u=deskphone-$d.service
+	key Type notify "$u"
+	key Restart on-failure "$u"
+	key WatchdogSec 20s "$u"
+	key StateDirectoryMode 0700 "$u"
+	key User deskphone "$u"
+	key NoNewPrivileges yes "$u"
+	key ProtectSystem strict "$u"
+	part=deskphone.target
+	[ $d = sipd ] && part="$part deskphone-netd.service"
+	key PartOf "$part" "$u"
+	grep -q "^Wants=.*$u" deskphone.target ||
+		dp_fail "deskphone.target does not want $u"
+done
+key Upholds deskphone-sipd.service deskphone-netd.service
+key BindsTo deskphone-netd.service deskphone-sipd.service
+key CapabilityBoundingSet "CAP_NET_ADMIN CAP_NET_RAW" deskphone-netd.service
+key CapabilityBoundingSet CAP_NET_BIND_SERVICE deskphone-sipd.service
+key CapabilityBoundingSet "" deskphone-audiod.service
+key CapabilityBoundingSet "" deskphone-webd.service
+exit 0
