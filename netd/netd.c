@@ -410,8 +410,11 @@ static void netd_reconfigure(struct netd *n)
 		log_warning("DHCP_Vendor_Class unusable, sending none");
 
 	if (!want_static) {
-		if (n->mode == NETD_MODE_DHCP && netd_dhcp_running(n->dhcp))
+		/* Running: only Resolv_Conf_Path may have moved. */
+		if (n->mode == NETD_MODE_DHCP && netd_dhcp_running(n->dhcp)) {
+			netd_write_resolv(n, &n->config);
 			return;
+		}
 
 		netd_set_mode(n, NETD_MODE_DHCP);
 		/* A static address must not linger while DHCP looks. */

@@ -72,6 +72,11 @@ netd_wait_prop 10 bound State
 has_addr 10.77.0.130 || dp_fail "address not applied again"
 grep -q "search lease.example.test" "$WORK/state/resolv.conf" ||
 	dp_fail "search domain missing from resolv.conf"
+# Resolv_Conf_Path moves the file while bound.
+netd_set Resolv_Conf_Path "$WORK/moved-resolv.conf"
+dp_wait_for 3 grep -q "^nameserver 10.77.0.9$" "$WORK/moved-resolv.conf" ||
+	dp_fail "resolv.conf not written to the new Resolv_Conf_Path"
+netd_set Resolv_Conf_Path ""
 
 # 4. NAK on the next renewal: lease lost, INIT, bound again.
 touch "$WORK/ctl/nak"
