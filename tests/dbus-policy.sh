@@ -2,9 +2,23 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The bus policy (dbus/org.deskphone.conf) on a private bus that enforces
 # the system bus's default-deny rules: an ordinary user may read status
-# and parameters but not change anything or call actions; root may.
+# and parameters but not change anything or call actions; root may, and
+# so may a member of the admin group deskphone-admin (named in a private
+# copy of /etc/group, bind-mounted in a mount namespace of the test's own).
 . "$top_srcdir/tests/lib.sh"
 dp_unshare_net "$@"
+if [ -z "${DP_IN_MOUNTNS:-}" ]; then
+	rmdir "$WORK"
+	DP_IN_MOUNTNS=1 exec unshare -m --propagation private -- \
+		/bin/bash "$0" "$@"
+fi
+admin_gid=64990
+getent group deskphone-admin > /dev/null ||
+	{ cp /etc/group "$WORK/group" &&
+	echo "deskphone-admin:x:$admin_gid:" >> "$WORK/group" &&
+	chmod 0644 "$WORK/group" && mount --bind "$WORK/group" /etc/group; } ||
+	dp_fail "cannot add the deskphone-admin group in the mount namespace"
+admin_gid=$(getent group deskphone-admin | cut -d: -f3)
 
 command -v setpriv >/dev/null || dp_skip "no setpriv"
 # The nobody user must reach the bus socket.
@@ -63,6 +77,26 @@ out=$(as_nobody gdbus call --system --dest org.freedesktop.DBus \
 v=$(busctl --system call org.deskphone.Sip /org/deskphone/Sip \
 	org.deskphone.Parameters1 Get s Display_Name_1_)
 [ "$v" != 's "Intruder"' ] || dp_fail "the refused write changed the value"
+
+# A member of deskphone-admin may change settings and call actions.
+as_admin() {
+	setpriv --reuid=65534 --regid=65534 --groups="$admin_gid" \
+		env DBUS_SYSTEM_BUS_ADDRESS="$DBUS_SYSTEM_BUS_ADDRESS" "$@"
+}
+as_admin busctl --system call org.deskphone.Sip /org/deskphone/Sip \
+	org.deskphone.Parameters1 Set ss Display_Name_1_ Admin ||
+	dp_fail "a deskphone-admin member cannot set a parameter"
+v=$(busctl --system call org.deskphone.Sip /org/deskphone/Sip \
+	org.deskphone.Parameters1 Get s Display_Name_1_)
+[ "$v" = 's "Admin"' ] || dp_fail "the admin's write did not apply: $v"
+as_admin busctl --system call org.deskphone.Audio /org/deskphone/Audio \
+	org.deskphone.Audio1 StopRing ||
+	dp_fail "a deskphone-admin member cannot call StopRing"
+# ... but may not own the daemons' names.
+out=$(as_admin gdbus call --system --dest org.freedesktop.DBus \
+	--object-path /org/freedesktop/DBus \
+	--method org.freedesktop.DBus.RequestName org.deskphone.Fake 0 2>&1) &&
+	dp_fail "a deskphone-admin member could own org.deskphone.Fake: $out"
 
 # Root may change settings.
 busctl --system call org.deskphone.Sip /org/deskphone/Sip \
