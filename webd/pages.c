@@ -588,7 +588,10 @@ static void page_control_attrs(struct html_buf *b,
 		html_puts(b, " disabled");
 	else
 		html_printf(b, " name=\"%s\"", it->f.name);
-	html_printf(b, " aria-describedby=\"e-%s\"", it->f.name);
+	html_printf(b, " aria-describedby=\"e-%s", it->f.name);
+	if (it->param && it->param->secret)
+		html_printf(b, " h-%s", it->f.name);
+	html_puts(b, "\"");
 	if (it->error)
 		html_puts(b, " aria-invalid=\"true\"");
 	if (first_error)
