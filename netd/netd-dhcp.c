@@ -49,9 +49,11 @@ struct netd_dhcp {
 	sd_event_source *io;
 	sd_event_source *timer;
 
-	/* Unicast (RENEWING, RELEASE) goes through the IP stack. */
-	int udp_fd;
-	struct in_addr udp_src;
+	/* Link address of the frame being handled; of the lease's ACK. */
+	uint8_t frame_mac[ETH_ALEN];
+	bool frame_mac_valid;
+	uint8_t server_mac[ETH_ALEN];
+	bool has_server_mac;
 
 	/* ARP probe of a new address (RFC 5227). */
 	int arp_fd;
@@ -104,82 +106,13 @@ static uint32_t netd_dhcp_random(void *data)
 	return v;
 }
 
-static void netd_dhcp_close_udp(struct netd_dhcp *d)
-{
-	if (d->udp_fd >= 0)
-		close(d->udp_fd);
-	d->udp_fd = -1;
-	d->udp_src.s_addr = INADDR_ANY;
-}
-
 /*
- * A UDP socket on our address, port 68, only for sending: a filter
- * that takes nothing keeps replies (read on the packet socket) from
- * queueing here, while its existence keeps the kernel from answering
- * them with ICMP port unreachable.
+ * Every packet goes out as a whole frame on the packet socket: to all
+ * stations, or (RENEWING, RELEASE) to the link address the lease's ACK
+ * came from, which is the server's or, behind a relay, the router's:
+ * the next hop either way.  No UDP socket on port 68 is needed, so
+ * netd needs CAP_NET_RAW but not CAP_NET_BIND_SERVICE.
  */
-static int netd_dhcp_open_udp(struct netd_dhcp *d, struct in_addr src)
-{
-	static const struct sock_filter none[] = {
-		BPF_STMT(BPF_RET + BPF_K, 0),
-	};
-	struct sock_fprog prog = {
-		.len = 1,
-		.filter = (struct sock_filter *)none,
-	};
-	struct sockaddr_in sa = {
-		.sin_family = AF_INET,
-		.sin_port = htons(DHCP_CLIENT_PORT),
-		.sin_addr = src,
-	};
-	int one = 1, fd, r;
-
-	if (d->udp_fd >= 0 && d->udp_src.s_addr == src.s_addr)
-		return 0;
-
-	netd_dhcp_close_udp(d);
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-
-	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
-		       sizeof(prog)) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, d->netd->ifname,
-		       strlen(d->netd->ifname)) < 0 ||
-	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
-
-	d->udp_fd = fd;
-	d->udp_src = src;
-	return 0;
-}
-
-static int netd_dhcp_send_unicast(struct netd_dhcp *d, const void *packet,
-				  size_t len, struct in_addr src,
-				  struct in_addr dst)
-{
-	struct sockaddr_in sa = {
-		.sin_family = AF_INET,
-		.sin_port = htons(DHCP_SERVER_PORT),
-		.sin_addr = dst,
-	};
-	int r;
-
-	r = netd_dhcp_open_udp(d, src);
-	if (r < 0)
-		return r;
-
-	if (sendto(d->udp_fd, packet, len, 0, (struct sockaddr *)&sa,
-		   sizeof(sa)) < 0)
-		return -errno;
-
-	return 0;
-}
-
 static int netd_dhcp_send(void *data, const void *packet, size_t len,
 			  struct in_addr src, struct in_addr dst)
 {
@@ -193,14 +126,14 @@ static int netd_dhcp_send(void *data, const void *packet, size_t len,
 	};
 	int n;
 
-	/* Unicast needs the server's MAC: the kernel's ARP finds it. */
-	if (dst.s_addr != INADDR_BROADCAST)
-		return netd_dhcp_send_unicast(d, packet, len, src, dst);
-
 	if (d->fd < 0)
 		return -ENOTCONN;
 
-	memset(ll.sll_addr, 0xff, ETH_ALEN);
+	/* Unknown next hop: a broadcast frame still reaches the server. */
+	if (dst.s_addr != INADDR_BROADCAST && d->has_server_mac)
+		memcpy(ll.sll_addr, d->server_mac, ETH_ALEN);
+	else
+		memset(ll.sll_addr, 0xff, ETH_ALEN);
 
 	n = dhcp_raw_wrap(frame, sizeof(frame), src, dst, packet, len);
 	if (n < 0)
@@ -408,7 +341,7 @@ static void netd_dhcp_event(void *data, enum dhcp_client_event event)
 		break;
 	case DHCP_CLIENT_EVENT_LOST:
 		log_notice("%s: DHCP lease lost", d->netd->ifname);
-		netd_dhcp_close_udp(d);
+		d->has_server_mac = false;
 		netd_dhcp_forget(d);
 		netd_apply(d->netd, NULL);
 		break;
@@ -624,6 +557,14 @@ static void netd_dhcp_handle_frame(struct netd_dhcp *d, const uint8_t *frame,
 	if (r == -EBADMSG)
 		log_info("%s: dropped a malformed DHCP packet (%zu bytes)",
 			 d->netd->ifname, payload_len);
+
+	/* An ACK was taken: its sender is where unicast goes from now. */
+	if (r == 0 && d->frame_mac_valid &&
+	    (dhcp_client_state(d->client) == DHCP_CLIENT_BOUND ||
+	     dhcp_client_state(d->client) == DHCP_CLIENT_PROBING)) {
+		memcpy(d->server_mac, d->frame_mac, ETH_ALEN);
+		d->has_server_mac = true;
+	}
 }
 
 static int netd_dhcp_on_packet(sd_event_source *s, int fd, uint32_t revents,
@@ -665,6 +606,10 @@ static int netd_dhcp_on_packet(sd_event_source *s, int fd, uint32_t revents,
 			 "port 68", d->netd->ifname, n);
 		return 0;
 	}
+
+	d->frame_mac_valid = ll.sll_halen == ETH_ALEN;
+	if (d->frame_mac_valid)
+		memcpy(d->frame_mac, ll.sll_addr, ETH_ALEN);
 
 	netd_dhcp_handle_frame(d, frame, (size_t)n,
 			       netd_dhcp_csum_unready(&msg));
@@ -728,7 +673,6 @@ int netd_dhcp_new(struct netd_dhcp **out, struct netd *n)
 
 	d->netd = n;
 	d->fd = -1;
-	d->udp_fd = -1;
 	d->arp_fd = -1;
 	d->lease_path = netd_state_path(n, "netd.lease");
 
@@ -764,7 +708,7 @@ static void netd_dhcp_close(struct netd_dhcp *d)
 {
 	netd_dhcp_probe_stop(d);
 	netd_dhcp_check_end(d);
-	netd_dhcp_close_udp(d);
+	d->has_server_mac = false;
 	d->io = sd_event_source_disable_unref(d->io);
 
 	if (d->fd >= 0) {

@@ -626,6 +626,9 @@ static int netd_setup_event(struct netd *n)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 
 	r = sd_event_default(&n->event);
+	/* Pings systemd from the loop, only if the unit sets WatchdogSec=. */
+	if (r >= 0)
+		r = sd_event_set_watchdog(n->event, 1);
 	if (r >= 0)
 		r = sd_event_add_signal(n->event, NULL, SIGTERM, NULL, NULL);
 	if (r >= 0)
