@@ -174,6 +174,38 @@ web_expect 403 --data-urlencode "password=$PW" /login
 web_login "n3w admin pass" "$WORK/jar"
 web_expect 303 -b "$WORK/jar2" /info	# sessions do not outlive webd
 
+# --- plain HTTP is also a setting on System (Web_Plain_HTTP), applied at
+# once; once set there it outlives what --http says
+SYSTEM=/admin/advanced/voice/system
+FORM_BODY="/usr/bin/python3 $SRC/tests/web/form-body.py"
+plain() {
+	curl -s --max-time 5 -o /dev/null -w '%{http_code}' \
+		"http://127.0.0.1:$WEB_HTTP_PORT/info"
+}
+web_expect 200 -b "$WORK/jar" $SYSTEM
+grep -q '<select id="f-Web_Plain_HTTP" name="Web_Plain_HTTP"[^>]*><option>Off</option><option selected>Redirect</option>' \
+	"$WORK/body" || dp_fail "no Plain HTTP setting showing Redirect"
+$FORM_BODY $SYSTEM Web_Plain_HTTP=Off < "$WORK/body" > "$WORK/form"
+web_expect 303 -b "$WORK/jar" --data-binary "@$WORK/form" $SYSTEM
+[ "$(plain)" = 000 ] || dp_fail "plain HTTP still answers after Off"
+[ -z "$(dp_prop org.deskphone.Web /org/deskphone/Web org.deskphone.Web1 HttpUrl)" ] ||
+	dp_fail "HttpUrl set while plain HTTP is off"
+web_expect 200 -b "$WORK/jar" $SYSTEM
+$FORM_BODY $SYSTEM Web_Plain_HTTP=Sometimes < "$WORK/body" > "$WORK/form"
+web_expect 400 -b "$WORK/jar" --data-binary "@$WORK/form" $SYSTEM
+grep -q 'id="e-Web_Plain_HTTP">Plain HTTP: ' "$WORK/body" ||
+	dp_fail "no reason next to Plain HTTP"
+dp_stop webd2
+web_start webd2 --http redirect --http-port "$WEB_HTTP_PORT"
+[ "$(plain)" = 000 ] || dp_fail "--http redirect overrode the stored Off"
+web_login "n3w admin pass" "$WORK/jar"
+web_expect 200 -b "$WORK/jar" $SYSTEM
+$FORM_BODY $SYSTEM Web_Plain_HTTP=Redirect < "$WORK/body" > "$WORK/form"
+web_expect 303 -b "$WORK/jar" --data-binary "@$WORK/form" $SYSTEM
+[ "$(plain)" = 301 ] || dp_fail "plain HTTP not back after Redirect"
+[ "$(dp_prop org.deskphone.Web /org/deskphone/Web org.deskphone.Web1 HttpUrl)" = \
+	"http://127.0.0.1:$WEB_HTTP_PORT/" ] || dp_fail "HttpUrl not back"
+
 # --- a certificate from the admin (--cert/--key) is served instead;
 # a key that does not fit it keeps webd from starting
 dp_stop webd2

@@ -9,6 +9,9 @@ static const char *const fields_yes_no[] = { "Yes", "No", NULL };
 static const char *const fields_connection_types[] = {
 	"DHCP", "Static IP", NULL
 };
+static const char *const fields_http_modes[] = {
+	"Off", "Redirect", NULL
+};
 static const char *const fields_transports[] = {
 	"UDP", "TCP", "TLS", "AUTO", NULL
 };
@@ -49,6 +52,9 @@ static const struct fields_known fields_table[] = {
 	  F_TEXT(255, PARAM_EMPTY_OK) },
 	{ "DHCP_Release_On_Stop", "DHCP Release on Stop", "netd",
 	  "IPv4 Settings", FIELDS_SYSTEM, false, "DHCP", F_BOOL },
+
+	{ "Web_Plain_HTTP", "Plain HTTP", "webd", "Web Server",
+	  FIELDS_SYSTEM, false, NULL, F_ENUM(fields_http_modes) },
 
 	{ "RTP_Port_Min", "RTP Port Min", "audiod", "RTP Parameters",
 	  FIELDS_SIP, true, NULL, F_UINT(1024, 65534) },
@@ -256,6 +262,10 @@ const char *const *fields_access_names(size_t *n)
 	if (count == 0) {
 		for (i = 0; i < FIELDS_N; i++) {
 			const struct fields_known *k = &fields_table[i];
+
+			/* webd's own settings are the admin's alone. */
+			if (strcmp(k->owner, "webd") == 0)
+				continue;
 
 			for (ext = 1; ext <= (k->page == FIELDS_EXT ?
 					      FIELDS_EXT_MAX : 1); ext++) {

@@ -192,15 +192,18 @@ static int webd_get_http_url(sd_bus *bus, const char *path,
 			     sd_bus_message *reply, void *userdata,
 			     sd_bus_error *error)
 {
-	return sd_bus_message_append(reply, "s", server_http_url(userdata));
+	char url[80];
+
+	server_http_url(userdata, url, sizeof(url));
+	return sd_bus_message_append(reply, "s", url);
 }
 
 static const sd_bus_vtable webd_vtable[] = {
 	SD_BUS_VTABLE_START(0),
 	SD_BUS_PROPERTY("Url", "s", webd_get_url, 0,
 			SD_BUS_VTABLE_PROPERTY_CONST),
-	SD_BUS_PROPERTY("HttpUrl", "s", webd_get_http_url, 0,
-			SD_BUS_VTABLE_PROPERTY_CONST),
+	/* Changed from the HTTP thread, which owns no bus: not signalled. */
+	SD_BUS_PROPERTY("HttpUrl", "s", webd_get_http_url, 0, 0),
 	SD_BUS_VTABLE_END
 };
 
@@ -291,9 +294,14 @@ static int webd_run(struct webd_options *o, const char *state_dir)
 	if (r >= 0 && o->user_password_file)
 		r = webd_user_password(auth, o->user_password_file);
 	if (r >= 0)
-		r = access_new(&access, state_dir);
+		r = access_new(&access, state_dir, o->server.http_redirect ?
+			       ACCESS_HTTP_REDIRECT : ACCESS_HTTP_OFF);
 	if (r < 0)
 		goto out;
+
+	/* Once the admin has set it on the web, the stored mode wins. */
+	o->server.http_redirect = strcmp(access_own_get(access, ACCESS_HTTP),
+					 ACCESS_HTTP_REDIRECT) == 0;
 
 	r = sd_event_default(&event);
 	if (r >= 0)

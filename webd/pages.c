@@ -12,7 +12,8 @@
 #include "log.h"
 #include "pages.h"
 
-#define PAGE_N_OWNERS 3
+#define PAGE_N_OWNERS 4
+#define PAGE_OWNER_WEBD 3		/* in-process, not over D-Bus */
 #define PAGE_ITEMS_MAX 64
 #define PAGE_N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -27,6 +28,7 @@ static const struct page_owner_def page_owner_defs[PAGE_N_OWNERS] = {
 	{ "org.deskphone.Sip", "/org/deskphone/Sip", "sipd" },
 	{ "org.deskphone.Net", "/org/deskphone/Net", "netd" },
 	{ "org.deskphone.Audio", "/org/deskphone/Audio", "audiod" },
+	{ "org.deskphone.Web", "/org/deskphone/Web", "webd" },
 };
 
 static const char *const page_kind_names[] = {
@@ -412,6 +414,34 @@ static unsigned int page_count_ext(const struct client_owner *sip)
 	return n;
 }
 
+/* webd's own settings in the shape List() gives the others'. */
+static void page_own_list(const struct page_env *env,
+			  struct client_owner *o)
+{
+	const struct param_def *defs[8];
+	const char *values[8];
+	int i, n;
+
+	n = env->own_list ? env->own_list(env->own_data, defs, values, 8) :
+	    0;
+	o->params = calloc(n > 0 ? (size_t)n : 1, sizeof(*o->params));
+	if (!o->params) {
+		o->problem = strdup("out of memory");
+		return;
+	}
+
+	for (i = 0; i < n; i++) {
+		struct client_param *p = &o->params[o->n_params++];
+
+		p->name = strdup(defs[i]->name);
+		p->type = strdup(param_type_name(defs[i]->type));
+		p->value = strdup(values[i] ? values[i] : "");
+		p->def = strdup(defs[i]->def ? defs[i]->def : "");
+	}
+
+	o->running = true;
+}
+
 static void page_ctx_load(struct page_ctx *ctx, const struct page_env *env,
 			  const struct page_route *route)
 {
@@ -425,7 +455,9 @@ static void page_ctx_load(struct page_ctx *ctx, const struct page_env *env,
 		client_owner_init(&ctx->owners[i], page_owner_defs[i].service,
 				  page_owner_defs[i].path,
 				  page_owner_defs[i].label);
-		if (env->bus)
+		if (i == PAGE_OWNER_WEBD)
+			page_own_list(env, &ctx->owners[i]);
+		else if (env->bus)
 			client_list(env->bus, &ctx->owners[i]);
 		else
 			ctx->owners[i].problem = strdup("no system bus");
@@ -1208,8 +1240,32 @@ static void page_place_error(struct page_ctx *ctx, const char *owner,
 		ctx->top_error = NULL;
 }
 
+/* SetMany on a daemon, or webd's own store in process. */
+static int page_set_many(const struct page_ctx *ctx,
+			 const struct client_owner *owner,
+			 const char *const *names, const char *const *values,
+			 size_t n, char **message)
+{
+	if (owner == &ctx->owners[PAGE_OWNER_WEBD]) {
+		*message = NULL;
+		if (!ctx->env->own_set)
+			return -ENXIO;
+		return ctx->env->own_set(ctx->env->own_data, names, values, n,
+					 message);
+	}
+
+	if (!ctx->env->bus) {
+		*message = strdup("no system bus");
+		return -ENXIO;
+	}
+
+	return client_set_many(ctx->env->bus, owner, names, values, n,
+			       message);
+}
+
 /* Puts back what earlier owners took before a later one refused. */
-static int page_undo(sd_bus *bus, struct page_batch *batches, size_t upto)
+static int page_undo(const struct page_ctx *ctx, struct page_batch *batches,
+		     size_t upto)
 {
 	size_t k, i, n;
 	int ret = 0;
@@ -1229,8 +1285,8 @@ static int page_undo(sd_bus *bus, struct page_batch *batches, size_t upto)
 			values[n++] = batches[k].old[i];
 		}
 
-		r = n ? client_set_many(bus, batches[k].owner, names, values,
-					n, &message) : 0;
+		r = n ? page_set_many(ctx, batches[k].owner, names, values,
+				      n, &message) : 0;
 		if (r < 0) {
 			log_err("Failed to undo changes on %s: %s",
 				batches[k].owner->service,
@@ -1279,8 +1335,7 @@ static void page_order_batches(struct page_batch *batches)
 		}
 }
 
-static int page_apply(sd_bus *bus, struct page_ctx *ctx,
-		      struct page_batch *batches)
+static int page_apply(struct page_ctx *ctx, struct page_batch *batches)
 {
 	size_t k;
 
@@ -1294,8 +1349,8 @@ static int page_apply(sd_bus *bus, struct page_ctx *ctx,
 		if (batch->n == 0)
 			continue;
 
-		r = client_set_many(bus, batch->owner, batch->names,
-				    batch->values, batch->n, &message);
+		r = page_set_many(ctx, batch->owner, batch->names,
+				  batch->values, batch->n, &message);
 		if (r >= 0) {
 			batch->applied = true;
 			log_info("Web %s changed %zu setting(s) on %s",
@@ -1309,7 +1364,7 @@ static int page_apply(sd_bus *bus, struct page_ctx *ctx,
 		page_place_error(ctx, batch->owner->label, message);
 		free(message);
 
-		if (page_undo(bus, batches, k) < 0) {
+		if (page_undo(ctx, batches, k) < 0) {
 			free(ctx->top_error);
 			ctx->top_error = strdup("A daemon refused a change, "
 						"and earlier changes could "
@@ -1352,8 +1407,8 @@ static int page_settings_submit(struct page_ctx *ctx,
 		ctx->top_error = strdup("Nothing was changed: a daemon that "
 					"owns some of these settings is not "
 					"running.");
-	} else if (r == 0 && ctx->env->bus) {
-		r = page_apply(ctx->env->bus, ctx, batches);
+	} else if (r == 0) {
+		r = page_apply(ctx, batches);
 	}
 
 	if (r == 0) {

@@ -9,6 +9,7 @@
 #include "access.h"
 #include "auth.h"
 #include "form.h"
+#include "params.h"
 
 /*
  * The pages, laid out as on the phone's own web UI: an account (Admin
@@ -56,6 +57,13 @@ struct page_env {
 	struct access *access;
 	enum auth_role role;		/* of the session */
 	const char *csrf;
+
+	/* webd's own settings, shown with "webd" as their owner. */
+	int (*own_list)(void *data, const struct param_def **defs,
+			const char **values, size_t max);
+	int (*own_set)(void *data, const char *const *names,
+		       const char *const *values, size_t n, char **message);
+	void *own_data;
 };
 
 extern const char page_style_css[];

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include <microhttpd.h>
+#include <pthread.h>
 
 #include "client.h"
 #include "form.h"
@@ -30,6 +31,8 @@
 struct server {
 	struct MHD_Daemon *mhd;
 	struct MHD_Daemon *redirect;	/* plain HTTP, or NULL */
+	struct server_config config;
+	pthread_mutex_t lock;		/* http_url: read by the main thread */
 	struct auth *auth;
 	struct access *access;
 	char host[64];			/* as in our URL: [v6] or v4 */
@@ -294,6 +297,78 @@ static enum MHD_Result server_logout(struct MHD_Connection *c,
 			       "Max-Age=0");
 }
 
+static int server_start_redirect(struct server *s);
+static void server_stop_redirect(struct server *s);
+
+/* Turns the plain HTTP listener on or off, now. */
+static int server_http_set(struct server *s, bool redirect)
+{
+	if (redirect == (s->redirect != NULL))
+		return 0;
+
+	if (redirect)
+		return server_start_redirect(s);
+
+	server_stop_redirect(s);
+	log_notice("Plain HTTP is off");
+	return 0;
+}
+
+/* webd's own settings, as page_env's "webd" owner. */
+static int server_own_set(void *data, const char *const *names,
+			  const char *const *values, size_t n,
+			  char **message)
+{
+	struct server *s = data;
+	const char *old, *now;
+	char reason[192];
+	char *keep;
+	int r;
+
+	old = access_own_get(s->access, ACCESS_HTTP);
+	keep = old ? strdup(old) : NULL;
+
+	r = access_own_set_many(s->access, names, values, n, reason,
+				sizeof(reason));
+	if (r < 0) {
+		*message = strdup(reason);
+		free(keep);
+		return r == -ENOENT || r == -EINVAL ? -EINVAL : r;
+	}
+
+	now = access_own_get(s->access, ACCESS_HTTP);
+	r = server_http_set(s, strcmp(now, ACCESS_HTTP_REDIRECT) == 0);
+	if (r < 0 && keep) {
+		/* Stored only what is running. */
+		const char *name = ACCESS_HTTP;
+		const char *back = keep;
+
+		access_own_set_many(s->access, &name, &back, 1, reason,
+				    sizeof(reason));
+		if (asprintf(message, "%s: cannot listen on port %u",
+			     ACCESS_HTTP, s->config.http_port) < 0)
+			*message = NULL;
+		r = -EINVAL;
+	}
+
+	free(keep);
+	return r;
+}
+
+static int server_own_list(void *data, const struct param_def **defs,
+			   const char **values, size_t max)
+{
+	struct server *s = data;
+	size_t i, n = access_own_count(s->access);
+
+	for (i = 0; i < n && i < max; i++) {
+		defs[i] = access_own_def(s->access, i);
+		values[i] = access_own_get(s->access, defs[i]->name);
+	}
+
+	return (int)i;
+}
+
 static void server_env(struct server *s, struct auth_session *session,
 		       struct page_env *env)
 {
@@ -303,6 +378,9 @@ static void server_env(struct server *s, struct auth_session *session,
 	env->access = s->access;
 	env->role = session->role;
 	env->csrf = session->csrf;
+	env->own_list = server_own_list;
+	env->own_set = server_own_set;
+	env->own_data = s;
 }
 
 static enum MHD_Result server_forbidden(struct MHD_Connection *c)
@@ -765,13 +843,13 @@ static uint16_t server_bound_port(struct MHD_Daemon *mhd, uint16_t asked)
 	return info && info->port ? info->port : asked;
 }
 
-static int server_start_redirect(struct server *s,
-				 const struct server_config *config)
+static int server_start_redirect(struct server *s)
 {
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
 			     MHD_USE_ERROR_LOG;
+	const struct server_config *config = &s->config;
 	struct sockaddr_storage ss;
-	char host[64];
+	char host[64], url[80];
 	bool ipv6;
 
 	server_address(config, &ss, &ipv6, host, sizeof(host));
@@ -801,10 +879,25 @@ static int server_start_redirect(struct server *s,
 		return -EADDRNOTAVAIL;
 	}
 
-	snprintf(s->http_url, sizeof(s->http_url), "http://%s:%u/", host,
+	snprintf(url, sizeof(url), "http://%s:%u/", host,
 		 server_bound_port(s->redirect, config->http_port));
-	log_info("Plain HTTP at %s redirects to HTTPS", s->http_url);
+	pthread_mutex_lock(&s->lock);
+	memcpy(s->http_url, url, sizeof(url));
+	pthread_mutex_unlock(&s->lock);
+	log_notice("Plain HTTP at %s redirects to HTTPS", url);
 	return 0;
+}
+
+static void server_stop_redirect(struct server *s)
+{
+	if (!s->redirect)
+		return;
+
+	MHD_stop_daemon(s->redirect);
+	s->redirect = NULL;
+	pthread_mutex_lock(&s->lock);
+	s->http_url[0] = '\0';
+	pthread_mutex_unlock(&s->lock);
 }
 
 /* TLS 1.2 and 1.3 only, GnuTLS's normal choice of ciphers in them. */
@@ -831,6 +924,8 @@ int server_start(const struct server_config *config, struct auth *auth,
 		return -ENOMEM;
 	s->auth = auth;
 	s->access = access;
+	s->config = *config;
+	pthread_mutex_init(&s->lock, NULL);
 	server_address(config, &ss, &ipv6, s->host, sizeof(s->host));
 
 	if (ipv6)
@@ -860,6 +955,7 @@ int server_start(const struct server_config *config, struct auth *auth,
 		log_err("Failed to serve HTTPS on %s port %u (in use, not an "
 			"address of this host, or a bad key?)",
 			config->address, config->port);
+		pthread_mutex_destroy(&s->lock);
 		free(s);
 		return -EADDRNOTAVAIL;
 	}
@@ -868,7 +964,7 @@ int server_start(const struct server_config *config, struct auth *auth,
 	snprintf(s->url, sizeof(s->url), "https://%s:%u/", s->host, s->port);
 	log_info("Serving the admin pages at %s", s->url);
 
-	if (config->http_redirect && server_start_redirect(s, config) < 0) {
+	if (config->http_redirect && server_start_redirect(s) < 0) {
 		server_stop(s);
 		return -EADDRNOTAVAIL;
 	}
@@ -882,12 +978,11 @@ void server_stop(struct server *server)
 	if (!server)
 		return;
 
-	if (server->redirect)
-		MHD_stop_daemon(server->redirect);
-
 	/* Joins the HTTP thread; its bus connection is then ours to drop. */
 	MHD_stop_daemon(server->mhd);
+	server_stop_redirect(server);
 	client_bus_close();
+	pthread_mutex_destroy(&server->lock);
 	free(server);
 }
 
@@ -896,7 +991,9 @@ const char *server_url(const struct server *server)
 	return server->url;
 }
 
-const char *server_http_url(const struct server *server)
+void server_http_url(struct server *server, char *buf, size_t len)
 {
-	return server->http_url;
+	pthread_mutex_lock(&server->lock);
+	snprintf(buf, len, "%s", server->http_url);
+	pthread_mutex_unlock(&server->lock);
 }

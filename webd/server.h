@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "access.h"
@@ -21,7 +22,7 @@
 struct server_config {
 	const char *address;		/* IPv4 or IPv6 literal */
 	uint16_t port;			/* HTTPS; 0: any free port */
-	bool http_redirect;		/* plain HTTP listener on http_port */
+	bool http_redirect;		/* at start: plain HTTP on http_port */
 	uint16_t http_port;		/* 0: any free port */
 	const struct tls_creds *tls;	/* must outlive the server */
 };
@@ -42,5 +43,8 @@ void server_stop(struct server *server);
 /* "https://127.0.0.1:8443/" */
 const char *server_url(const struct server *server);
 
-/* "http://127.0.0.1:8080/", or "" when plain HTTP is off. */
-const char *server_http_url(const struct server *server);
+/*
+ * "http://127.0.0.1:8080/", or "" when plain HTTP is off; it changes
+ * with the Web_Plain_HTTP setting, so it is copied under a lock.
+ */
+void server_http_url(struct server *server, char *buf, size_t len);

@@ -143,6 +143,8 @@ static void test_access_names(void)
 		    strcmp(names[i], "Proxy_4_") == 0)
 			ext1++;
 		CHECK(strcmp(names[i], "Proxy_5_") != 0);
+		/* webd's own settings are never opened to the user */
+		CHECK(strcmp(names[i], "Web_Plain_HTTP") != 0);
 	}
 	CHECK(ext1 == 2);
 	CHECK(fields_access_names(&i) == names && i == n);
