@@ -286,8 +286,9 @@ static void dhcp_client_msg_for_state(struct dhcp_client *c,
 		msg->requested = c->requested;
 		break;
 	case DHCP_CLIENT_RENEWING:
-		/* Unicast to the server that gave the lease. */
-		*dst = c->lease.server_id;
+		/* Unicast to the server that gave the lease, if known. */
+		if (c->lease.server_id.s_addr != INADDR_ANY)
+			*dst = c->lease.server_id;
 		/* fall through */
 	case DHCP_CLIENT_REBINDING:
 		msg->ciaddr = c->lease.address;
@@ -452,7 +453,8 @@ void dhcp_client_release(struct dhcp_client *c)
 		.server_id = c->lease.server_id,
 	};
 
-	if (dhcp_client_has_lease(c)) {
+	if (dhcp_client_has_lease(c) &&
+	    c->lease.server_id.s_addr != INADDR_ANY) {
 		/* RFC 2131 4.4.6: unicast to the server, a new xid. */
 		c->xid = c->ops->random(c->data);
 		dhcp_client_send(c, &msg, c->lease.address,
