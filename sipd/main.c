@@ -14,6 +14,7 @@
 
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/su_log.h>
+#include <sofia-sip/tport_tag.h>
 #include <stdarg.h>
 #include <systemd/sd-daemon.h>
 
@@ -151,6 +152,12 @@ static void sipd_sofia_logger(void *stream, const char *fmt, va_list ap)
 
 static void sipd_stack_down(struct sipd *d);
 
+#define SIPD_NUA_TAGS \
+	NUTAG_USER_AGENT("deskphone-sipd/" PACKAGE_VERSION), \
+	NUTAG_AUTOANSWER(0), \
+	NUTAG_OUTBOUND("no-options-keepalive no-validate no-natify"), \
+	NUTAG_ENABLEMESSAGE(0)
+
 static void sipd_nua_cb(nua_event_t event, int status, const char *phrase,
 			nua_t *nua, struct sipd *d, nua_handle_t *nh,
 			void *hmagic, const sip_t *sip, tagi_t tags[])
@@ -225,21 +232,17 @@ void sipd_shutdown_continue(struct sipd *d)
  */
 void sipd_stack_request_restart(struct sipd *d)
 {
-	if (d->port_fixed) {
-		log_notice("SIP_Port_1_ changed, but --port %u wins", d->port);
-		return;
-	}
-
 	if (d->stopping || d->restarting)
 		return;
 
 	if (d->call.nh) {
-		log_notice("SIP_Port_1_ changed: new port after this call");
+		log_notice("SIP transport settings changed: new stack after "
+			   "this call");
 		d->restart_wanted = true;
 		return;
 	}
 
-	log_notice("SIP_Port_1_ changed: restarting the SIP stack");
+	log_notice("SIP transport settings changed: restarting the stack");
 	d->restart_wanted = false;
 	d->restarting = true;
 	if (sipd_reg_stop(d) > 0)
@@ -275,7 +278,9 @@ static void sipd_stack_recreate_cb(struct sipd *d, su_timer_t *t, void *arg)
 	d->shutdown_started = false;
 	d->shutdown_done = false;
 
-	d->port = sipd_config_port(d, 0);
+	if (!d->port_fixed)
+		d->port = sipd_config_port(d, 0);
+
 	if (sipd_open_nua(d) < 0) {
 		/* keep the phone reachable on the port that worked */
 		d->port = old_port;
@@ -313,6 +318,17 @@ static void sipd_param_changed(struct param_store *store,
 	log_info("Parameter %s changed", def->name);
 
 	if (!strcmp(def->name, "SIP_Port_1_")) {
+		if (d->port_fixed)
+			log_notice("SIP_Port_1_ changed, but --port %u wins",
+				   d->port);
+		else
+			sipd_stack_request_restart(d);
+		return;
+	}
+
+	/* a TLS transport is bound when the stack is made */
+	if (!strcmp(def->name, "SIP_Transport_1_") &&
+	    sipd_reg_tls(d) != (d->tls_port != 0)) {
 		sipd_stack_request_restart(d);
 		return;
 	}
@@ -359,9 +375,18 @@ static int sipd_open_params(struct sipd *d, const char *state_opt)
 	}
 
 	path = daemon_path(dir, "sipd.conf");
+	d->tls_dir = daemon_path(dir, "tls");
 	free(dir);
-	if (!path)
+	if (!path || !d->tls_dir) {
+		free(path);
 		return -ENOMEM;
+	}
+
+	d->tls_ca = daemon_path(d->tls_dir, "cafile.pem");
+	if (!d->tls_ca) {
+		free(path);
+		return -ENOMEM;
+	}
 
 	r = param_store_new(&d->params, sipd_param_defs, sipd_n_param_defs,
 			    path);
@@ -382,6 +407,40 @@ static int sipd_open_params(struct sipd *d, const char *state_opt)
 	return 0;
 }
 
+static int sipd_open_nua_tls(struct sipd *d, const char *url)
+{
+	char sips[80];
+
+	if (d->port >= 65535) {
+		log_err("No port above %u for TLS", d->port);
+		return -ERANGE;
+	}
+
+	/*
+	 * TLS needs its own port (it would clash with TCP on the same one)
+	 * and checks the server against $STATE/tls/cafile.pem; the client
+	 * certificate, if any, is $STATE/tls/agent.pem.
+	 */
+	snprintf(sips, sizeof(sips), "sips:%s:%u", d->bind_addr, d->port + 1);
+	d->nua = nua_create(d->root, sipd_nua_cb, d,
+			    NUTAG_URL(sipd_url(url)),
+			    NUTAG_SIPS_URL(sipd_url(sips)),
+			    TPTAG_CERTIFICATE(d->tls_dir),
+			    TPTAG_TLS_VERIFY_POLICY(TPTLS_VERIFY_SUBJECTS_OUT),
+			    SIPD_NUA_TAGS, TAG_END());
+	if (!d->nua) {
+		log_err("Failed to start SIP over TLS on %s, going on without "
+			"TLS", sips);
+		return -EADDRINUSE;
+	}
+
+	d->tls_port = d->port + 1;
+	d->tls_ca_loaded = access(d->tls_ca, R_OK) == 0;
+	log_info("SIP over TLS listening on %s:%u", d->bind_addr,
+		 d->tls_port);
+	return 0;
+}
+
 static int sipd_open_nua(struct sipd *d)
 {
 	char url[80];
@@ -390,16 +449,14 @@ static int sipd_open_nua(struct sipd *d)
 	 * A plain sip: URL binds UDP and TCP.  "transport=udp,tcp" made
 	 * tport_tbind() crash now and then in this sofia version.
 	 */
-	snprintf(url, sizeof(url), "sip:%s:%u",
-		 d->bind_addr, d->port);
+	snprintf(url, sizeof(url), "sip:%s:%u", d->bind_addr, d->port);
+	d->tls_port = 0;
+
+	if (sipd_reg_tls(d) && sipd_open_nua_tls(d, url) == 0)
+		goto done;
 
 	d->nua = nua_create(d->root, sipd_nua_cb, d,
-			    NUTAG_URL(sipd_url(url)),
-			    NUTAG_USER_AGENT("deskphone-sipd/" PACKAGE_VERSION),
-			    NUTAG_AUTOANSWER(0),
-			    NUTAG_OUTBOUND("no-options-keepalive no-validate "
-					   "no-natify"),
-			    NUTAG_ENABLEMESSAGE(0),
+			    NUTAG_URL(sipd_url(url)), SIPD_NUA_TAGS,
 			    TAG_END());
 	if (!d->nua) {
 		log_err("Failed to start SIP on %s:%u (port in use?)",
@@ -407,6 +464,7 @@ static int sipd_open_nua(struct sipd *d)
 		return -EADDRINUSE;
 	}
 
+done:
 	log_info("SIP listening on %s:%u", d->bind_addr, d->port);
 	return 0;
 }
@@ -537,6 +595,8 @@ static void sipd_cleanup(struct sipd *d)
 	}
 
 	param_store_free(d->params);
+	free(d->tls_dir);
+	free(d->tls_ca);
 }
 
 int main(int argc, char **argv)

@@ -70,8 +70,15 @@ static const char *sipd_reg_transport_param(struct sipd *d)
 		return ";transport=tcp";
 	if (!strcmp(t, "UDP"))
 		return ";transport=udp";
+	if (!strcmp(t, "TLS"))
+		return ";transport=tls";
 
 	return "";
+}
+
+bool sipd_reg_tls(struct sipd *d)
+{
+	return !strcmp(sipd_reg_param(d, "SIP_Transport_1_"), "TLS");
 }
 
 /* sofia's resolver never reads /etc/hosts: resolve here, send to IP */
@@ -84,16 +91,22 @@ static int sipd_reg_lookup(struct sipd *d, const char *host,
 }
 
 /*
- * @value is "host[:port]".  Gives "sip:IP:port;transport=..." in @url
- * and the host as written in @host (for the address of record).
- * -EINPROGRESS while the name is being looked up.
+ * @value is "host[:port]".  Gives the URI to send to in @url and the
+ * host as written in @host (for the address of record); @sin (if not
+ * NULL) gets the address.  -EINPROGRESS while the name is looked up.
+ *
+ * Over UDP and TCP the URI holds the IP.  Over TLS it keeps the name,
+ * which the server certificate must match, and maddr= gives the IP to
+ * connect to (sofia matches only DNS names and the CN, never IP SANs).
  */
 int sipd_reg_resolve(struct sipd *d, const char *value, char *url,
-		     size_t len, char *host, size_t host_len)
+		     size_t len, char *host, size_t host_len,
+		     struct sockaddr_in *sin)
 {
 	char ip[INET_ADDRSTRLEN];
 	struct in_addr addr;
 	unsigned int port;
+	bool tls = sipd_reg_tls(d);
 	int r;
 
 	r = sipd_split_hostport(value, host, host_len, &port);
@@ -104,9 +117,24 @@ int sipd_reg_resolve(struct sipd *d, const char *value, char *url,
 	if (r < 0)
 		return r;
 
+	if (!port)
+		port = tls ? 5061 : 5060;
+
 	inet_ntop(AF_INET, &addr, ip, sizeof(ip));
-	snprintf(url, len, "sip:%s:%u%s", ip, port ? port : 5060,
-		 sipd_reg_transport_param(d));
+	if (tls)
+		snprintf(url, len, "sip:%s:%u;transport=tls;maddr=%s", host,
+			 port, ip);
+	else
+		snprintf(url, len, "sip:%s:%u%s", ip, port,
+			 sipd_reg_transport_param(d));
+
+	if (sin) {
+		memset(sin, 0, sizeof(*sin));
+		sin->sin_family = AF_INET;
+		sin->sin_addr = addr;
+		sin->sin_port = htons((uint16_t)port);
+	}
+
 	return 0;
 }
 
@@ -114,12 +142,9 @@ int sipd_reg_resolve(struct sipd *d, const char *value, char *url,
  * Contact and media address: the bind address, or when bound to the
  * wildcard the source address the kernel picks for the proxy.
  */
-static void sipd_reg_pick_local(struct sipd *d, const char *registrar)
+static void sipd_reg_pick_local(struct sipd *d, struct sockaddr_in *sin)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t sl = sizeof(sin);
-	char ip[INET_ADDRSTRLEN];
-	unsigned int port;
+	socklen_t sl = sizeof(*sin);
 	int fd;
 
 	if (strcmp(d->bind_addr, "0.0.0.0") != 0) {
@@ -128,23 +153,18 @@ static void sipd_reg_pick_local(struct sipd *d, const char *registrar)
 		return;
 	}
 
-	if (sscanf(registrar, "sip:%15[0-9.]:%u", ip, &port) != 2 ||
-	    inet_pton(AF_INET, ip, &sin.sin_addr) != 1)
-		return;
-
-	sin.sin_port = htons((uint16_t)port);
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return;
 
 	/* a UDP connect sends nothing; it only selects the route */
-	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&sin, &sl) == 0)
-		inet_ntop(AF_INET, &sin.sin_addr, d->local_addr,
+	if (connect(fd, (struct sockaddr *)sin, sizeof(*sin)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)sin, &sl) == 0)
+		inet_ntop(AF_INET, &sin->sin_addr, d->local_addr,
 			  sizeof(d->local_addr));
 	else
-		log_warning("No route to %s, keeping %s as local address",
-			    ip, d->local_addr);
+		log_warning("No route to the proxy, keeping %s as local "
+			    "address", d->local_addr);
 
 	close(fd);
 }
@@ -155,7 +175,8 @@ int sipd_reg_contact(struct sipd *d, char *buf, size_t len)
 	int n;
 
 	n = snprintf(buf, len, "<sip:%s%s%s:%u%s>", user, *user ? "@" : "",
-		     d->local_addr, d->port, sipd_reg_transport_param(d));
+		     d->local_addr, sipd_reg_tls(d) ? d->tls_port : d->port,
+		     sipd_reg_transport_param(d));
 	return n < 0 || (size_t)n >= len ? -ENOSPC : 0;
 }
 
@@ -197,7 +218,7 @@ int sipd_reg_apply_proxy(struct sipd *d)
 		ob = proxy;
 
 	r = *ob ? sipd_reg_resolve(d, ob, url, sizeof(url), host,
-				   sizeof(host)) : -ENOENT;
+				   sizeof(host), NULL) : -ENOENT;
 	if (r == -EINPROGRESS)
 		return r;
 
@@ -256,17 +277,48 @@ static bool sipd_reg_wanted(struct sipd *d)
 	return false;
 }
 
+/*
+ * TLS needs a stack with a TLS transport (sipd_stack_request_restart()
+ * makes one when SIP_Transport_1_ changes) and a CA to check the server
+ * with: without one sofia would accept any certificate.
+ */
+static int sipd_reg_check_tls(struct sipd *d, char *reason, size_t len)
+{
+	if (!sipd_reg_tls(d))
+		return 0;
+
+	if (!d->tls_port) {
+		snprintf(reason, len, "no TLS transport (see the log)");
+		return -EOPNOTSUPP;
+	}
+
+	if (access(d->tls_ca, R_OK) < 0) {
+		snprintf(reason, len, "TLS needs the CA certificate %s",
+			 d->tls_ca);
+		return -ENOENT;
+	}
+
+	/* sofia reads the CA when the transport is made */
+	if (!d->tls_ca_loaded) {
+		log_info("%s is there now: new SIP stack", d->tls_ca);
+		sipd_stack_request_restart(d);
+		return -EINPROGRESS;
+	}
+
+	return 0;
+}
+
 static int sipd_reg_prepare(struct sipd *d, char *reason, size_t len)
 {
 	struct sipd_reg *reg = &d->reg;
 	const char *proxy = sipd_reg_param(d, "Proxy_1_");
 	const char *ob = sipd_reg_param(d, "Outbound_Proxy_1_");
+	struct sockaddr_in sin;
 	int r;
 
-	if (!strcmp(sipd_reg_param(d, "SIP_Transport_1_"), "TLS")) {
-		snprintf(reason, len, "SIP_Transport_1_ TLS is not supported");
-		return -EOPNOTSUPP;
-	}
+	r = sipd_reg_check_tls(d, reason, len);
+	if (r < 0)
+		return r;
 
 	r = sipd_reg_apply_proxy(d);
 	if (r == -EINPROGRESS)
@@ -278,7 +330,7 @@ static int sipd_reg_prepare(struct sipd *d, char *reason, size_t len)
 	}
 
 	r = sipd_reg_resolve(d, proxy, reg->registrar, sizeof(reg->registrar),
-			     reg->proxy_host, sizeof(reg->proxy_host));
+			     reg->proxy_host, sizeof(reg->proxy_host), &sin);
 	if (r == -EINPROGRESS)
 		return r;
 
@@ -287,7 +339,7 @@ static int sipd_reg_prepare(struct sipd *d, char *reason, size_t len)
 		return r;
 	}
 
-	sipd_reg_pick_local(d, reg->registrar);
+	sipd_reg_pick_local(d, &sin);
 	snprintf(reg->aor, sizeof(reg->aor), "sip:%s@%s",
 		 sipd_reg_param(d, "User_ID_1_"), proxy);
 	return 0;

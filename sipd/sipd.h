@@ -65,7 +65,7 @@ struct sipd_reg {
 	su_timer_t *restart_timer;	/* coalesces parameter changes */
 	su_timer_t *unreg_timer;	/* bounds an un-REGISTER */
 	bool restart_pending;
-	bool waiting_dns;		/* a start waits for a lookup */
+	bool waiting_dns;		/* a start waits for a lookup or stack */
 	char registrar[128];		/* sip:IP:port;transport=... */
 	char aor[300];
 	char proxy_host[256];		/* Proxy_1_ host, no port */
@@ -109,7 +109,11 @@ struct sipd {
 	struct param_store *params;
 
 	const char *bind_addr;		/* --bind */
-	unsigned int port;		/* local SIP port */
+	unsigned int port;		/* local SIP port (UDP, TCP) */
+	unsigned int tls_port;		/* port + 1 when TLS is up, else 0 */
+	char *tls_dir;			/* $STATE/tls: agent.pem, cafile.pem */
+	char *tls_ca;			/* $STATE/tls/cafile.pem */
+	bool tls_ca_loaded;		/* it was there when TLS was made */
 	char local_addr[INET_ADDRSTRLEN];	/* Contact and media address */
 
 	/* sd-bus inside su_root */
@@ -172,7 +176,9 @@ int sipd_reg_auth(struct sipd *d, int status, const sip_t *sip, char *buf,
 int sipd_reg_apply_proxy(struct sipd *d);
 void sipd_reg_resolved(struct sipd *d);
 int sipd_reg_resolve(struct sipd *d, const char *value, char *url,
-		     size_t len, char *host, size_t host_len);
+		     size_t len, char *host, size_t host_len,
+		     struct sockaddr_in *sin);
+bool sipd_reg_tls(struct sipd *d);
 
 /* call.c: the one call */
 void sipd_call_event(struct sipd *d, nua_event_t event, int status,

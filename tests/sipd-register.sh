@@ -83,6 +83,10 @@ contacts_at() {
 	[ "$(SPORT=$1 kam_contacts)" = "$2" ]
 }
 
+tcp_listening() {
+	ss -Hltn "sport = :$1" | grep -q "127.0.0.1:$1"
+}
+
 params() {
 	busctl --system call "${SIP[@]}" org.deskphone.Parameters1 "$@"
 }
@@ -271,5 +275,85 @@ expect_state 10 registered
 dp_wait_for 5 contacts_at 5068 1 || dp_fail "no binding on port 5068"
 [ "$(SPORT=5060 kam_contacts)" = 0 ] || dp_fail "the old binding was kept"
 sport_bound 5060 && dp_fail "sipd still listens on 5060"
+
+dp_log "TLS: registration over TLS with the server checked against a CA"
+if [ ! -f /usr/lib/x86_64-linux-gnu/kamailio/modules/tls.so ] ||
+	! command -v openssl > /dev/null; then
+	dp_log "kamailio-tls-modules or openssl missing: TLS part skipped"
+	dp_log "PASS"
+	exit 0
+fi
+dp_stop sipd4
+pki=$WORK/pki
+mkdir -p "$pki" "$WORK/kamtls/run" "$WORK/state5"
+(
+	cd "$pki" &&
+	openssl req -x509 -newkey rsa:2048 -nodes -days 30 \
+		-subj "/CN=Deskphone Test CA" -keyout ca.key -out ca.crt \
+		-addext "basicConstraints=critical,CA:TRUE" \
+		-addext "keyUsage=critical,keyCertSign,cRLSign" &&
+	openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
+		-keyout server.key -out server.csr &&
+	printf 'subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n' \
+		> server.ext &&
+	openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key \
+		-CAcreateserial -days 30 -out server.crt -extfile server.ext
+) > "$WORK/openssl.log" 2>&1 || dp_fail "cannot make test certificates"
+cat > "$WORK/kamtls/tls.cfg" <<TLS
+[server:default]
+method = TLSv1.2+
+verify_certificate = no
+require_certificate = no
+private_key = $pki/server.key
+certificate = $pki/server.crt
+
+[client:default]
+method = TLSv1.2+
+verify_certificate = no
+require_certificate = no
+TLS
+sed "s|@DIR@|$WORK/kamtls|g" "$SRC/tests/peers/kamailio.cfg" \
+	> "$WORK/kamtls/kamailio.cfg"
+dp_spawn kamtls kamailio -f "$WORK/kamtls/kamailio.cfg" -A SIP_PORT=35070 \
+	-A WITH_TLS -A TLS_PORT=35071 -DD -E -m 32 -M 4 \
+	-Y "$WORK/kamtls/run" -P "$WORK/kamtls/run/kamailio.pid" \
+	-w "$WORK/kamtls"
+dp_wait_for 10 tcp_listening 35071 || dp_fail "kamailio TLS is not up"
+dp_spawn sipd5 ${SIPD_WRAP:-} "$SIPD" --state-dir "$WORK/state5" \
+	--bind 127.0.0.1 --port 5080
+dp_wait_name org.deskphone.Sip
+params SetMany 'a{ss}' 4 Proxy_1_ localhost:35071 User_ID_1_ 1000 \
+	Password_1_ secret SIP_Transport_1_ TLS || dp_fail "SetMany failed"
+dp_wait_for 10 tcp_listening 5081 || dp_fail "sipd has no TLS port 5081"
+expect_state 10 failed
+case $(reg_reason) in
+*cafile.pem*) ;;
+*) dp_fail "without a CA the reason is: $(reg_reason)" ;;
+esac
+mkdir -p "$WORK/state5/tls"
+cp "$pki/ca.crt" "$WORK/state5/tls/cafile.pem"
+# the next retry (5 s +-20 %) finds the CA
+expect_state 15 registered
+kamcmd -s "unix:$WORK/kamtls/run/kamailio_ctl" ul.dump 2> /dev/null |
+	grep -q 'Address: sip:1000@127.0.0.1:5081;transport=tls' ||
+	dp_fail "kamailio holds no TLS binding"
+
+dp_log "TLS: a server certificate from another CA is refused"
+dp_stop sipd5
+mkdir -p "$WORK/state6/tls"
+openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=Other CA" \
+	-keyout "$pki/other.key" -out "$WORK/state6/tls/cafile.pem" \
+	> "$WORK/openssl-other.log" 2>&1 || dp_fail "cannot make another CA"
+dp_spawn sipd6 ${SIPD_WRAP:-} "$SIPD" --state-dir "$WORK/state6" \
+	--bind 127.0.0.1 --port 5082
+dp_wait_name org.deskphone.Sip
+params SetMany 'a{ss}' 4 Proxy_1_ localhost:35071 User_ID_1_ 1000 \
+	Password_1_ secret SIP_Transport_1_ TLS || dp_fail "SetMany failed"
+sleep 8
+[ "$(reg_state)" = registered ] && dp_fail "registered with a foreign CA"
+kamcmd -s "unix:$WORK/kamtls/run/kamailio_ctl" ul.dump 2> /dev/null |
+	grep -q 'sip:1000@127.0.0.1:5083' && dp_fail "binding via a foreign CA"
+grep -q 'unable to get local issuer certificate' "$WORK/sipd6.log" ||
+	dp_fail "no certificate error logged"
 
 dp_log "PASS"
