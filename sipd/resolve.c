@@ -22,7 +22,7 @@
  */
 
 #define SIPD_RESOLVE_SLOTS 8
-#define SIPD_RESOLVE_FRESH_MS (60 * 1000)	/* then refreshed, still used */
+#define SIPD_RESOLVE_FRESH_MS (60 * 1000)	/* then refreshed */
 #define SIPD_RESOLVE_RETRY_MS (5 * 1000)	/* after a failed lookup */
 #define SIPD_RESOLVE_POLL_MS 20
 

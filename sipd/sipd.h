@@ -65,7 +65,7 @@ struct sipd_reg {
 	su_timer_t *restart_timer;	/* coalesces parameter changes */
 	su_timer_t *unreg_timer;	/* bounds an un-REGISTER */
 	bool restart_pending;
-	bool waiting_dns;		/* a start waits for a lookup or stack */
+	bool waiting_dns;		/* waits for DNS or a stack */
 	char registrar[128];		/* sip:IP:port;transport=... */
 	char aor[300];
 	char proxy_host[256];		/* Proxy_1_ host, no port */
@@ -110,8 +110,8 @@ struct sipd {
 
 	const char *bind_addr;		/* --bind */
 	unsigned int port;		/* local SIP port (UDP, TCP) */
-	unsigned int tls_port;		/* port + 1 when TLS is up, else 0 */
-	char *tls_dir;			/* $STATE/tls: agent.pem, cafile.pem */
+	unsigned int tls_port;		/* port + 1 with TLS, else 0 */
+	char *tls_dir;			/* $STATE/tls */
 	char *tls_ca;			/* $STATE/tls/cafile.pem */
 	bool tls_ca_loaded;		/* it was there when TLS was made */
 	char local_addr[INET_ADDRSTRLEN];	/* Contact and media address */
