@@ -240,6 +240,15 @@ if [ "$mode" = register ]; then
 	dp_log "registered again from $new_addr $(ms_since "$t") ms after" \
 		"Renew()"
 fi
+# Bus activation: a call to a stopped daemon's name starts its unit.
+if [ "$mode" = restarts ]; then
+	ctl stop deskphone-webd.service
+	active webd && dp_fail "webd did not stop"
+	[ "$(prop Web Web1 Url)" = "$webd_url" ] ||
+		dp_fail "a call to org.deskphone.Web did not start webd"
+	active webd || dp_fail "deskphone-webd.service not active after activation"
+	dp_log "bus activation started deskphone-webd.service"
+fi
 [ -z "$nowd" ] || dp_log "watchdog not tested (no WATCHDOG=1 in the" \
 	"source):$nowd"
 exit 0
