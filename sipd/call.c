@@ -97,6 +97,15 @@ static void sipd_call_maybe_start_stream(struct sipd *d)
 	sipd_audio_start(d);
 }
 
+/* A request of the call went out: watch for its response. */
+static void sipd_call_sent(struct sipd *d, const char *method)
+{
+	struct sipd_call *c = &d->call;
+
+	sipd_timeout_sent(d, c->nh, method,
+			  d->next_hop[0] ? d->next_hop : c->remote);
+}
+
 static void sipd_call_finish(struct sipd *d, int status, const char *phrase)
 {
 	struct sipd_call *c = &d->call;
@@ -113,8 +122,10 @@ static void sipd_call_finish(struct sipd *d, int status, const char *phrase)
 	if (sipd_call_has_stream(c))
 		sipd_audio_close(d, c->stream_id);
 
-	if (c->nh)
+	if (c->nh) {
+		sipd_timeout_forget(d, c->nh);
 		nua_handle_destroy(c->nh);
+	}
 
 	log_notice("Call with %s ended: %s", c->remote, reason);
 
@@ -189,6 +200,7 @@ static void sipd_call_send_invite(struct sipd *d)
 		 sipd_call_has_stream(c) ? "" : " without audio");
 	nua_invite(c->nh, SIPTAG_CONTACT_STR(contact), SIPD_CALL_SOA_TAGS(sdp),
 		   TAG_END());
+	sipd_call_sent(d, "INVITE");
 }
 
 void sipd_audio_stream_ready(struct sipd *d, unsigned int gen, int err,
@@ -345,6 +357,14 @@ static void sipd_call_incoming(struct sipd *d, nua_handle_t *nh,
 
 	log_notice("Incoming call from %s", remote);
 	sipd_call_begin(d, nh, true, remote);
+
+	/* Auto_Answer_1_: straight to 200 once audiod gave a port */
+	if (param_is_true(param_store_get(d->params, "Auto_Answer_1_"))) {
+		log_info("Auto_Answer_1_ is Yes: answering at once");
+		sipd_call_answer(d);
+		return;
+	}
+
 	sipd_reg_contact(d, contact, sizeof(contact));
 	nua_respond(nh, SIP_180_RINGING, SIPTAG_CONTACT_STR(contact),
 		    TAG_END());
@@ -429,6 +449,7 @@ static void sipd_call_r_invite(struct sipd *d, nua_handle_t *nh, int status,
 	    sipd_reg_auth(d, status, sip, auth, sizeof(auth)) == 0) {
 		c->auth_tries++;
 		nua_authenticate(nh, NUTAG_AUTH(auth), TAG_END());
+		sipd_call_sent(d, "INVITE");
 		return;
 	}
 
@@ -547,9 +568,10 @@ int sipd_call_hangup(struct sipd *d)
 	switch (c->state) {
 	case SIPD_CALL_RINGING:
 		c->answer_pending = false;
-		if (c->answered)
+		if (c->answered) {
 			nua_bye(c->nh, TAG_END());
-		else
+			sipd_call_sent(d, "BYE");
+		} else
 			nua_respond(c->nh, SIP_486_BUSY_HERE, TAG_END());
 		break;
 	case SIPD_CALL_DIALING:
@@ -559,9 +581,11 @@ int sipd_call_hangup(struct sipd *d)
 			return 0;
 		}
 		nua_cancel(c->nh, TAG_END());
+		sipd_call_sent(d, "CANCEL");
 		break;
 	case SIPD_CALL_ACTIVE:
 		nua_bye(c->nh, TAG_END());
+		sipd_call_sent(d, "BYE");
 		break;
 	default:
 		return 0;

@@ -158,12 +158,41 @@ static void sipd_stack_down(struct sipd *d);
 	NUTAG_OUTBOUND("no-options-keepalive no-validate no-natify"), \
 	NUTAG_ENABLEMESSAGE(0)
 
+/* Any response to a request we sent ends its ResponseTimeout watch. */
+static void sipd_nua_response(struct sipd *d, nua_event_t event, int status,
+			      nua_handle_t *nh)
+{
+	const char *method;
+
+	switch (event) {
+	case nua_r_register:
+	case nua_r_unregister:
+		method = "REGISTER";
+		break;
+	case nua_r_invite:
+		method = "INVITE";
+		break;
+	case nua_r_bye:
+		method = "BYE";
+		break;
+	case nua_r_cancel:
+		method = "CANCEL";
+		break;
+	default:
+		return;
+	}
+
+	if (status >= 100 && nh)
+		sipd_timeout_answered(d, nh, method);
+}
+
 static void sipd_nua_cb(nua_event_t event, int status, const char *phrase,
 			nua_t *nua, struct sipd *d, nua_handle_t *nh,
 			void *hmagic, const sip_t *sip, tagi_t tags[])
 {
 	log_debug("nua %s: %d %s", nua_event_name(event), status,
 		  phrase ? phrase : "");
+	sipd_nua_response(d, event, status, nh);
 
 	switch (event) {
 	case nua_r_register:
@@ -180,6 +209,9 @@ static void sipd_nua_cb(nua_event_t event, int status, const char *phrase,
 	case nua_i_bye:
 	case nua_i_cancel:
 		sipd_call_event(d, event, status, phrase, nh, sip, tags);
+		break;
+	case nua_r_bye:
+	case nua_r_cancel:
 		break;
 	case nua_i_error:
 		log_warning("SIP stack error: %d %s", status, phrase);
@@ -334,7 +366,8 @@ static void sipd_param_changed(struct param_store *store,
 	}
 
 	/* read when a call comes in */
-	if (!strcmp(def->name, "Auth_INVITE_1_"))
+	if (!strcmp(def->name, "Auth_INVITE_1_") ||
+	    !strcmp(def->name, "Auto_Answer_1_"))
 		return;
 
 	if (!strcmp(def->name, "Restricted_Access_Domains")) {
@@ -516,6 +549,38 @@ static unsigned int sipd_config_port(struct sipd *d, unsigned int opt)
 	return port;
 }
 
+static void sipd_watchdog_cb(struct sipd *d, su_timer_t *t, void *arg)
+{
+	sd_notify(0, "WATCHDOG=1");
+}
+
+/*
+ * systemd's watchdog (WatchdogSec= in the unit): pinged from a timer of
+ * the one loop, so a loop stuck anywhere stops the pings.
+ */
+static int sipd_watchdog_start(struct sipd *d)
+{
+	uint64_t usec;
+	int r;
+
+	r = sd_watchdog_enabled(0, &usec);
+	if (r <= 0)
+		return 0;
+
+	/* half the interval, as sd_watchdog_enabled(3) advises */
+	d->watchdog_timer = su_timer_create(su_root_task(d->root),
+					    (su_duration_t)(usec / 2000));
+	if (!d->watchdog_timer)
+		return -ENOMEM;
+
+	d->watchdog_usec = usec;
+	sd_notify(0, "WATCHDOG=1");
+	su_timer_set_for_ever(d->watchdog_timer, sipd_watchdog_cb, NULL);
+	log_info("systemd watchdog: pinging every %llu ms",
+		 (unsigned long long)(usec / 2000));
+	return 0;
+}
+
 static int sipd_run(struct sipd *d, const struct sipd_options *o)
 {
 	int r;
@@ -534,6 +599,10 @@ static int sipd_run(struct sipd *d, const struct sipd_options *o)
 	if (!d->root)
 		return -ENOMEM;
 
+	r = sipd_watchdog_start(d);
+	if (r < 0)
+		return r;
+
 	/* one thread: nua callbacks and D-Bus handlers never race */
 	su_root_threading(d->root, 0);
 
@@ -546,6 +615,8 @@ static int sipd_run(struct sipd *d, const struct sipd_options *o)
 	r = sipd_resolve_init(d);
 	if (r >= 0)
 		r = sipd_reg_init(d);
+	if (r >= 0)
+		r = sipd_timeout_init(d);
 	if (r < 0 || !d->stop_guard || !d->stack_timer)
 		return -ENOMEM;
 
@@ -556,6 +627,8 @@ static int sipd_run(struct sipd *d, const struct sipd_options *o)
 	r = sipd_loop_attach_signals(d);
 	if (r < 0)
 		return r;
+
+	sipd_timeout_watch(d);
 
 	sipd_reg_apply_proxy(d);
 	sipd_call_warm_domains(d);
@@ -570,6 +643,7 @@ static int sipd_run(struct sipd *d, const struct sipd_options *o)
 static void sipd_cleanup(struct sipd *d)
 {
 	sipd_loop_detach_signals(d);
+	d->timeouts.get_slot = sd_bus_slot_unref(d->timeouts.get_slot);
 	if (d->bus) {
 		sd_bus_flush(d->bus);
 		sipd_loop_detach_bus(d);
@@ -588,9 +662,11 @@ static void sipd_cleanup(struct sipd *d)
 
 	if (!d->nua && d->root) {
 		sipd_reg_done(d);
+		sipd_timeout_done(d);
 		sipd_resolve_free(d);
 		su_timer_destroy(d->stop_guard);
 		su_timer_destroy(d->stack_timer);
+		su_timer_destroy(d->watchdog_timer);
 		su_root_destroy(d->root);
 	}
 

@@ -81,6 +81,10 @@ const struct param_def sipd_param_defs[] = {
 		.name = "Auth_INVITE_1_", .type = PARAM_BOOL, .def = "No",
 		.label = "Authenticate incoming INVITE",
 	}, {
+		/* no MPP name for this per line: ours, for test benches */
+		.name = "Auto_Answer_1_", .type = PARAM_BOOL, .def = "No",
+		.label = "Answer incoming calls at once (no ringing)",
+	}, {
 		.name = "SIP_Transport_1_", .type = PARAM_ENUM, .def = "UDP",
 		.choices = sipd_param_transports,
 		.label = "SIP transport",

@@ -223,10 +223,12 @@ int sipd_reg_apply_proxy(struct sipd *d)
 		return r;
 
 	if (r < 0) {
+		d->next_hop[0] = '\0';
 		nua_set_params(d->nua, NUTAG_PROXY(NULL), TAG_END());
 		return r;
 	}
 
+	snprintf(d->next_hop, sizeof(d->next_hop), "%s", url);
 	log_debug("Outbound proxy %s", url);
 	nua_set_params(d->nua, NUTAG_PROXY(sipd_url(url)), TAG_END());
 	return 0;
@@ -245,7 +247,9 @@ static void sipd_reg_fail(struct sipd *d, const char *reason)
 	if (reg->failures < 16)
 		reg->failures++;
 
+	su_timer_reset(reg->refresh_timer);
 	if (reg->nh) {
+		sipd_timeout_forget(d, reg->nh);
 		nua_handle_destroy(reg->nh);
 		reg->nh = NULL;
 	}
@@ -345,6 +349,22 @@ static int sipd_reg_prepare(struct sipd *d, char *reason, size_t len)
 	return 0;
 }
 
+/* REGISTER on reg->nh: the first one, or a refresh of the binding. */
+static void sipd_reg_send(struct sipd *d)
+{
+	struct sipd_reg *reg = &d->reg;
+	char contact[300];
+
+	sipd_reg_contact(d, contact, sizeof(contact));
+	nua_register(reg->nh,
+		     NUTAG_REGISTRAR(sipd_url(reg->registrar)),
+		     SIPTAG_CONTACT_STR(contact),
+		     SIPTAG_EXPIRES_STR(sipd_reg_param(d,
+						       "Register_Expires_1_")),
+		     TAG_END());
+	sipd_timeout_sent(d, reg->nh, "REGISTER", reg->registrar);
+}
+
 void sipd_reg_start(struct sipd *d)
 {
 	struct sipd_reg *reg = &d->reg;
@@ -385,12 +405,7 @@ void sipd_reg_start(struct sipd *d)
 	reg->auth_tries = 0;
 	log_info("Registering %s at %s, contact %s", reg->aor, reg->registrar,
 		 contact);
-	nua_register(reg->nh,
-		     NUTAG_REGISTRAR(sipd_url(reg->registrar)),
-		     SIPTAG_CONTACT_STR(contact),
-		     SIPTAG_EXPIRES_STR(sipd_reg_param(d,
-						       "Register_Expires_1_")),
-		     TAG_END());
+	sipd_reg_send(d);
 
 	/* after a failure keep showing why until an attempt succeeds */
 	if (reg->state != SIPD_REG_FAILED)
@@ -421,10 +436,34 @@ static uint32_t sipd_reg_granted(struct sipd *d, const sip_t *sip)
 				 NULL, 10);
 }
 
+/*
+ * sipd refreshes the binding itself, a little before nua would: nua's
+ * own refreshes are sent without telling the application, and each
+ * REGISTER must be watched for its response (timeout.c).
+ */
+static void sipd_reg_refresh_cb(struct sipd *d, su_timer_t *t, void *arg)
+{
+	struct sipd_reg *reg = &d->reg;
+
+	if (!reg->nh || reg->state != SIPD_REG_REGISTERED || d->stopping ||
+	    d->restarting)
+		return;
+
+	log_debug("Refreshing the registration of %s", reg->aor);
+	reg->auth_tries = 0;
+	sipd_reg_send(d);
+}
+
 static void sipd_reg_ok(struct sipd *d, const sip_t *sip)
 {
 	struct sipd_reg *reg = &d->reg;
 	uint32_t expires = sipd_reg_granted(d, sip);
+
+	if (expires)
+		su_timer_set_interval(reg->refresh_timer, sipd_reg_refresh_cb,
+				      NULL,
+				      sipd_refresh_ms(expires,
+						      (uint32_t)random()));
 
 	reg->failures = 0;
 	reg->auth_tries = 0;
@@ -485,6 +524,7 @@ static bool sipd_reg_authenticate(struct sipd *d, int status,
 	reg->auth_tries++;
 	log_debug("Answering the %d challenge", status);
 	nua_authenticate(reg->nh, NUTAG_AUTH(auth), TAG_END());
+	sipd_timeout_sent(d, reg->nh, "REGISTER", reg->registrar);
 	return true;
 }
 
@@ -494,6 +534,7 @@ static void sipd_reg_old_done(struct sipd *d)
 
 	su_timer_reset(reg->unreg_timer);
 	if (reg->old_nh) {
+		sipd_timeout_forget(d, reg->old_nh);
 		nua_handle_destroy(reg->old_nh);
 		reg->old_nh = NULL;
 	}
@@ -571,10 +612,12 @@ static bool sipd_reg_unregister(struct sipd *d)
 {
 	struct sipd_reg *reg = &d->reg;
 
+	su_timer_reset(reg->refresh_timer);
 	if (!reg->nh)
 		return reg->old_nh != NULL;
 
 	if (reg->state != SIPD_REG_REGISTERED || reg->old_nh) {
+		sipd_timeout_forget(d, reg->nh);
 		nua_handle_destroy(reg->nh);
 		reg->nh = NULL;
 		return reg->old_nh != NULL;
@@ -584,6 +627,7 @@ static bool sipd_reg_unregister(struct sipd *d)
 	reg->nh = NULL;
 	log_info("Un-registering %s", reg->aor);
 	nua_unregister(reg->old_nh, TAG_END());
+	sipd_timeout_sent(d, reg->old_nh, "REGISTER", reg->registrar);
 	su_timer_set_interval(reg->unreg_timer, sipd_reg_unreg_timeout_cb,
 			      NULL, SIPD_REG_UNREG_WAIT_MS);
 	return true;
@@ -642,7 +686,9 @@ int sipd_reg_init(struct sipd *d)
 	reg->retry_timer = su_timer_create(su_root_task(d->root), 0);
 	reg->restart_timer = su_timer_create(su_root_task(d->root), 0);
 	reg->unreg_timer = su_timer_create(su_root_task(d->root), 0);
-	if (!reg->retry_timer || !reg->restart_timer || !reg->unreg_timer)
+	reg->refresh_timer = su_timer_create(su_root_task(d->root), 0);
+	if (!reg->retry_timer || !reg->restart_timer || !reg->unreg_timer ||
+	    !reg->refresh_timer)
 		return -ENOMEM;
 
 	reg->state = SIPD_REG_DISABLED;
@@ -656,5 +702,7 @@ void sipd_reg_done(struct sipd *d)
 	su_timer_destroy(reg->retry_timer);
 	su_timer_destroy(reg->restart_timer);
 	su_timer_destroy(reg->unreg_timer);
+	su_timer_destroy(reg->refresh_timer);
 	reg->retry_timer = reg->restart_timer = reg->unreg_timer = NULL;
+	reg->refresh_timer = NULL;
 }

@@ -139,6 +139,8 @@ static const sd_bus_vtable sipd_bus_vtable[] = {
 	SD_BUS_METHOD("Hangup", "", "", sipd_bus_hangup,
 		      SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_SIGNAL("CallEnded", "s", 0),
+	/* (method, destination, waited_ms): netd's DHCP timeout on renewal */
+	SD_BUS_SIGNAL("ResponseTimeout", "ssu", 0),
 	SD_BUS_VTABLE_END
 };
 

@@ -29,6 +29,14 @@ struct sipd_media {
  */
 unsigned int sipd_backoff_ms(unsigned int failures, uint32_t rnd);
 
+/*
+ * When to refresh a binding granted for @granted seconds: before the
+ * earliest moment nua would refresh it by itself (a quarter of the
+ * time, or 60 s before the end for 91..299 s), within its last 20 %
+ * spread by @rnd; at least 1 s.
+ */
+unsigned int sipd_refresh_ms(uint32_t granted, uint32_t rnd);
+
 /* "host[:port]" -> host and port (0 when absent).  -EINVAL if malformed. */
 int sipd_split_hostport(const char *value, char *host, size_t host_len,
 			unsigned int *port);

@@ -64,6 +64,7 @@ struct sipd_reg {
 	su_timer_t *retry_timer;
 	su_timer_t *restart_timer;	/* coalesces parameter changes */
 	su_timer_t *unreg_timer;	/* bounds an un-REGISTER */
+	su_timer_t *refresh_timer;	/* our refresh, before nua's */
 	bool restart_pending;
 	bool waiting_dns;		/* waits for DNS or a stack */
 	char registrar[128];		/* sip:IP:port;transport=... */
@@ -97,6 +98,24 @@ struct sipd_call {
 	int pt;				/* payload type, -1 if none */
 };
 
+/* A request waiting for its first response (timeout.c). */
+struct sipd_pending {
+	nua_handle_t *nh;		/* NULL: free */
+	char method[12];
+	char dest[160];
+	su_time_t sent;
+	bool fired;			/* ResponseTimeout emitted */
+	su_timer_t *timer;
+};
+
+#define SIPD_PENDING_MAX 8
+
+struct sipd_timeouts {
+	unsigned int threshold_s;	/* netd's; 0: off */
+	sd_bus_slot *get_slot;
+	struct sipd_pending pending[SIPD_PENDING_MAX];
+};
+
 #define SIPD_RESOLVE_MAX 4		/* addresses kept per name */
 
 struct sipd_resolver;
@@ -128,6 +147,10 @@ struct sipd {
 
 	struct sipd_reg reg;
 	struct sipd_call call;
+	struct sipd_timeouts timeouts;
+	char next_hop[160];		/* outbound proxy URI, "" if none */
+	su_timer_t *watchdog_timer;
+	uint64_t watchdog_usec;		/* 0: no systemd watchdog */
 
 	bool stopping;
 	bool failed;			/* exit with an error status */
@@ -199,6 +222,16 @@ int sipd_resolve(struct sipd *d, const char *host, struct in_addr *addrs,
 
 /* auth.c: Auth_INVITE_1_ */
 int sipd_auth_invite(struct sipd *d, nua_handle_t *nh, const sip_t *sip);
+
+/* timeout.c: ResponseTimeout for netd's DHCP_Timeout_On_Renewal */
+int sipd_timeout_init(struct sipd *d);
+int sipd_timeout_watch(struct sipd *d);
+void sipd_timeout_done(struct sipd *d);
+void sipd_timeout_sent(struct sipd *d, nua_handle_t *nh, const char *method,
+		       const char *dest);
+void sipd_timeout_answered(struct sipd *d, nua_handle_t *nh,
+			   const char *method);
+void sipd_timeout_forget(struct sipd *d, nua_handle_t *nh);
 
 /* audio.c: client of org.deskphone.Audio1 */
 void sipd_audio_ring(struct sipd *d, bool on);

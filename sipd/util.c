@@ -26,6 +26,25 @@ unsigned int sipd_backoff_ms(unsigned int failures, uint32_t rnd)
 	return (unsigned int)((uint64_t)base * (80 + rnd % 41) / 100);
 }
 
+unsigned int sipd_refresh_ms(uint32_t granted, uint32_t rnd)
+{
+	uint64_t nua_first_s, limit, low;
+
+	/* nua_dialog_usage_set_refresh() of this sofia version */
+	if (granted > 90 && granted < 300)
+		nua_first_s = granted - 60;
+	else
+		nua_first_s = ((uint64_t)granted + 2) / 4;
+
+	if (nua_first_s == 0)
+		nua_first_s = 1;
+
+	/* half a second of margin for timer slack */
+	limit = nua_first_s * 1000 - 500;
+	low = limit * 80 / 100;
+	return (unsigned int)(low + rnd % (limit - low + 1));
+}
+
 int sipd_split_hostport(const char *value, char *host, size_t host_len,
 			unsigned int *port)
 {

@@ -569,6 +569,26 @@ expect_call 10 idle
 busctl --system call "${SIP[@]}" org.deskphone.Parameters1 Set ss \
 	Auth_INVITE_1_ No || dp_fail "Set Auth_INVITE_1_ failed"
 
+dp_log "9. Auto_Answer_1_: 200 at once, no 180, no ring"
+dp_spawn audiod "$FAKE" --port 40100
+dp_wait_name org.deskphone.Audio
+busctl --system call "${SIP[@]}" org.deskphone.Parameters1 Set ss \
+	Auto_Answer_1_ Yes || dp_fail "Set Auto_Answer_1_ failed"
+make_uac auto "0" "$FINAL_OK"
+from=$(log_lines)
+run_uac auto 25007 26700 500
+wait_uac auto || dp_fail "the auto-answered call failed"
+expect_call 10 idle
+sipd_sent_since "$from" | grep -q 'sofia: *SIP/2.0 200 OK' ||
+	dp_fail "no 200 sent by the auto-answer"
+sipd_sent_since "$from" | grep -q 'sofia: *SIP/2.0 180' &&
+	dp_fail "an auto-answered call sent 180 Ringing"
+audiod_has "StartRing" && dp_fail "an auto-answered call rang"
+sipd_sent_since "$from" | grep -q 'sofia: *m=audio 40100 RTP/AVP 0' ||
+	dp_fail "the auto-answer does not carry audiod's port"
+busctl --system call "${SIP[@]}" org.deskphone.Parameters1 Set ss \
+	Auto_Answer_1_ No || dp_fail "Set Auto_Answer_1_ failed"
+
 dp_log "signals: PropertiesChanged and CallEnded"
 # monitor_after NAME VALUE: a signal line naming NAME followed by VALUE
 monitor_has() {

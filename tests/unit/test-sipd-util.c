@@ -37,6 +37,28 @@ static void test_backoff(void)
 	}
 }
 
+static void test_refresh(void)
+{
+	unsigned int i, ms;
+
+	/* 3600 s: nua would refresh from 900 s on */
+	CHECK(sipd_refresh_ms(3600, 0) == 719600);
+	CHECK(sipd_refresh_ms(3600, 179900) == 899500);
+	/* 91..299 s: nua refreshes from 60 s before the end */
+	CHECK(sipd_refresh_ms(120, 0) == 47600);
+	CHECK(sipd_refresh_ms(120, 11900) == 59500);
+	/* 10 s: nua from 3 s */
+	CHECK(sipd_refresh_ms(10, 0) == 2000);
+	CHECK(sipd_refresh_ms(10, 500) == 2500);
+	/* never zero, even for a 0 or 1 s grant */
+	CHECK(sipd_refresh_ms(0, 0) > 0);
+	CHECK(sipd_refresh_ms(1, 7) <= 500);
+	for (i = 0; i < 1000; i++) {
+		ms = sipd_refresh_ms(300, (uint32_t)rand());
+		CHECK(ms >= 59600 && ms <= 74500);
+	}
+}
+
 static void test_hostport(void)
 {
 	char host[64];
@@ -151,6 +173,7 @@ static void test_auth_string(void)
 int main(void)
 {
 	test_backoff();
+	test_refresh();
 	test_hostport();
 	test_sdp_media();
 	test_sdp_build();
