@@ -1,0 +1,185 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# DHCP: time from starting the client to BOUND, against one dnsmasq
+# across a veth pair between two namespaces (tests/net/netns.sh): netd
+# with --arp-probe-ms 0 and with its default probe, busybox udhcpc
+# (without and with its ARP check -a), dhcpcd (default, and with noarp).
+# Before each run the phone's end is up with no address and every
+# client starts without a saved lease; one warm-up run per client is
+# not counted (dnsmasq then knows each client).  BOUND is netd's State
+# "bound" (its PropertiesChanged time, from dbus-monitor) and the
+# clients' bound hook (bench/dhcp-hook.sh).  Median of 20 runs.
+# Target: netd no slower than the faster of udhcpc and dhcpcd.
+. "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
+dp_unshare_net "$@"
+. "$SRC/tests/e2e/peers.sh"
+. "$SRC/bench/lib.sh"
+. "$SRC/tests/net/netns.sh"
+
+e2e_need dnsmasq busybox dhcpcd gdbus dbus-monitor busctl
+[ -x "$BUILD/netd/netd" ] || dp_fail "netd is not built"
+RUNS=$(bench_runs "${BENCH_DHCP_RUNS:-20}")
+BENCH_STAMPS=$WORK/stamps.txt
+HOOK=$WORK/dhcp-hook.sh
+
+# Fresh start: no address, no route, the link up with its carrier.
+reset_link() {
+	ip -n "$NS_PHONE" -4 addr flush dev "$VETH_PHONE"
+	ip -n "$NS_PHONE" link set "$VETH_PHONE" up
+	dp_wait_for 5 carrier || dp_fail "$VETH_PHONE has no carrier"
+}
+
+carrier() {
+	[ "$(ip netns exec "$NS_PHONE" cat \
+		"/sys/class/net/$VETH_PHONE/carrier")" = 1 ]
+}
+
+# the first stamp after FROM in FILE
+stamp_after() {
+	awk -v t="$1" '$1 > t { print; exit }' "$2" 2>/dev/null
+}
+
+# netd's PropertiesChanged times with State "bound"
+netd_bound_times() {
+	awk '/^signal time=/ { sub(/^signal time=/, ""); t = $1 }
+		/string "bound"/ { print t }' "$WORK/monitor.log" > "$WORK/netd-bound.txt"
+}
+
+netd_bound_after() {
+	netd_bound_times
+	[ -n "$(stamp_after "$1" "$WORK/netd-bound.txt")" ]
+}
+
+hook_after() {
+	[ -n "$(stamp_after "$1" "$BENCH_STAMPS")" ]
+}
+
+# run_netd FROM [netd options]: prints the time of BOUND
+run_netd() {
+	local t0=$1 state
+
+	shift
+	state=$WORK/netd-$RANDOM$RANDOM
+	mkdir -p "$state"
+	dp_spawn netd ip netns exec "$NS_PHONE" "$BUILD/netd/netd" \
+		--state-dir "$state" --interface "$VETH_PHONE" "$@"
+	dp_wait_for 30 netd_bound_after "$t0" || dp_fail "netd: no lease"
+	stamp_after "$t0" "$WORK/netd-bound.txt"
+	dp_stop netd
+}
+
+run_udhcpc() {
+	local t0=$1
+
+	shift
+	dp_spawn udhcpc ip netns exec "$NS_PHONE" env -i \
+		PATH=/usr/sbin:/usr/bin:/sbin:/bin busybox udhcpc -i "$VETH_PHONE" -f -q -n -t 10 -T 1 \
+		-s "$HOOK" "$@"
+	dp_wait_for 30 hook_after "$t0" || dp_fail "udhcpc: no lease"
+	stamp_after "$t0" "$BENCH_STAMPS"
+	dp_stop udhcpc
+}
+
+# dhcpcd with private /run and /var/lib/dhcpcd (no lease kept), its
+# hook replaced by ours
+run_dhcpcd() {
+	local t0=$1
+
+	shift
+	printf '%s\n' "$@" > "$WORK/dhcpcd.conf"
+	echo "option domain_name_servers, routers, subnet_mask" \
+		>> "$WORK/dhcpcd.conf"
+	dp_spawn dhcpcd ip netns exec "$NS_PHONE" env -i \
+		PATH=/usr/sbin:/usr/bin:/sbin:/bin unshare --mount sh -c 'mount -t tmpfs tmpfs /run &&
+		mount -t tmpfs tmpfs /var/lib/dhcpcd && exec "$@"' sh \
+		dhcpcd -f "$WORK/dhcpcd.conf" -c "$HOOK" \
+		-4 -B -1 -t 20 "$VETH_PHONE"
+	dp_wait_for 30 hook_after "$t0" || dp_fail "dhcpcd: no lease"
+	stamp_after "$t0" "$BENCH_STAMPS"
+	dp_stop dhcpcd
+}
+
+# one_run NAME CLIENT [options]: milliseconds from start to BOUND
+one_run() {
+	local t0 t1
+
+	reset_link
+	t0=$(bench_now)
+	t1=$("$2" "$t0" "${@:3}") || exit 1
+	bench_ms "$t0" "$t1"
+}
+
+netns_up
+mkdir -p /var/lib/dhcpcd
+sed "s|@STAMPS@|$BENCH_STAMPS|g" "$BENCH_DIR/dhcp-hook.sh" > "$HOOK"
+chmod +x "$HOOK"
+dp_start_bus
+netns_start_dnsmasq
+netns_start_monitor
+
+CLIENTS=(
+	"netd --arp-probe-ms 0|run_netd --arp-probe-ms 0"
+	"netd (default probe)|run_netd"
+	"udhcpc|run_udhcpc"
+	"udhcpc -a (ARP check)|run_udhcpc -a"
+	"dhcpcd|run_dhcpcd"
+	"dhcpcd noarp|run_dhcpcd noarp"
+)
+i=0
+for c in "${CLIENTS[@]}"; do
+	name=${c%%|*}
+	read -r -a cmd <<< "${c#*|}"
+	: > "$WORK/client$i.txt"
+	# quick: only the clients that do not probe, no warm-up
+	if [ -n "$BENCH_QUICK" ]; then
+		case $i in 1 | 3 | 4) i=$((i + 1)); continue ;; esac
+	else
+		one_run "$name" "${cmd[@]}" > /dev/null
+	fi
+	for run in $(seq 1 "$RUNS"); do
+		ms=$(one_run "$name" "${cmd[@]}")
+		echo "$ms" >> "$WORK/client$i.txt"
+	done
+	dp_log "$name: $(tr '\n' ' ' < "$WORK/client$i.txt")"
+	i=$((i + 1))
+done
+
+med() {
+	bench_median < "$WORK/client$1.txt"
+}
+
+echo "DHCP, start to BOUND, ms ($RUNS runs, dnsmasq, veth pair)"
+printf '%-26s %8s %16s\n' client median min..max
+i=0
+for c in "${CLIENTS[@]}"; do
+	printf '%-26s %8s %16s\n' "${c%%|*}" "$(med $i)" \
+		"$(bench_minmax < "$WORK/client$i.txt")"
+	i=$((i + 1))
+done
+# fastest of the given medians ("-" when none was measured)
+fastest() {
+	printf '%s\n' "$@" | grep -v '^-$' | sort -g | head -n 1 | grep . ||
+		echo -
+}
+best=$(fastest "$(med 2)" "$(med 4)")
+best_arp=$(fastest "$(med 3)" "$(med 4)")
+best_noarp=$(fastest "$(med 2)" "$(med 5)")
+echo
+printf '%-44s %6s %s\n' target ratio verdict
+verdict() {
+	[ "$1" = - ] && { echo "not measured"; return; }
+	bench_verdict "$(awk -v r="$1" 'BEGIN { print (r != "-" && r <= 1) }')"
+}
+r=$(bench_ratio "$(med 1)" "$best")
+printf '%-44s %6s %s\n' "netd default / min(udhcpc, dhcpcd) <= 1" "$r" \
+	"$(verdict "$r")"
+r=$(bench_ratio "$(med 0)" "$best")
+printf '%-44s %6s %s\n' "netd no probe / min(udhcpc, dhcpcd) <= 1" "$r" \
+	"$(verdict "$r")"
+r=$(bench_ratio "$(med 1)" "$best_arp")
+printf '%-44s %6s %s\n' "like for like, probing: netd / best" "$r" \
+	"$(verdict "$r")"
+r=$(bench_ratio "$(med 0)" "$best_noarp")
+printf '%-44s %6s %s\n' "like for like, no probe: netd / best" "$r" \
+	"$(verdict "$r")"
+bench_footer
