@@ -101,6 +101,19 @@ bench_programs() {
 	E2E_AUDIOD=$BUILD/audiod/audiod
 }
 
+# bench_mic_wav: $WORK/mic.wav, $WORK/mic.raw as a WAV file
+bench_mic_wav() {
+	python3 -c '
+import sys, wave
+w = wave.open(sys.argv[2], "wb")
+w.setnchannels(1)
+w.setsampwidth(2)
+w.setframerate(8000)
+w.writeframes(open(sys.argv[1], "rb").read())
+w.close()' "$WORK/mic.raw" "$WORK/mic.wav" ||
+		dp_fail "cannot write $WORK/mic.wav"
+}
+
 # bench_mic_tone SECONDS: $WORK/mic.raw, a 700 Hz tone (8 kHz S16LE)
 bench_mic_tone() {
 	python3 -c '
@@ -157,9 +170,13 @@ bench_sipd_autoanswer() {
 }
 
 # bench_baresip_phone NAME USER SIP_PORT CTRL_PORT RTP_PORTS ANSWER
-# baresip as the phone users would pick instead: ALSA on the same file
-# PCMs as audiod, registered at kamailio as USER, answering by itself
-# when ANSWER is "auto" (else "manual").
+# baresip as the phone users would pick instead, registered at kamailio
+# as USER, answering by itself when ANSWER is "auto" (else "manual").
+# Its audio: with BENCH_BARESIP_AUDIO=alsa (the default) ALSA on the
+# same file PCMs as audiod ($WORK/asound.conf); those PCMs have no
+# clock and baresip's alsa module then spins at full speed (141 % of a
+# core in a call), so the CPU and call-rate benches use "paced": aufile
+# sends $WORK/mic.wav and aubridge's nullsink plays, on baresip's timer.
 bench_baresip_phone() {
 	local name=$1 user=$2 sport=$3 cport=$4 rtp=$5 answer=$6
 	local dir=$WORK/$name
@@ -168,6 +185,21 @@ bench_baresip_phone() {
 	sed -e "s|@SIP_PORT@|$sport|g" -e "s|@CTRL_PORT@|$cport|g" \
 		-e "s|@RTP_PORTS@|$rtp|g" \
 		"$BENCH_DIR/baresip-phone.conf.in" > "$dir/config"
+	case "${BENCH_BARESIP_AUDIO:-alsa}" in
+	alsa)
+		e2e_alsa_config
+		printf '%s\t\t%s\n' audio_player alsa,phone_speaker \
+			audio_source alsa,phone_mic \
+			audio_alert alsa,phone_speaker module alsa.so
+		;;
+	paced)
+		bench_mic_wav
+		printf '%s\t\t%s\n' audio_player aubridge,nullsink \
+			audio_source "aufile,$WORK/mic.wav" \
+			audio_alert aubridge,nullalert \
+			module aufile.so module aubridge.so
+		;;
+	esac >> "$dir/config"
 	sed -e "s|@USER@|$user|g" -e "s|@REGISTRAR@|127.0.0.1:$E2E_KPORT|g" \
 		-e "s|@ANSWER@|$answer|g" \
 		"$BENCH_DIR/baresip-phone.accounts.in" > "$dir/accounts"
