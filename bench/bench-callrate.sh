@@ -1,0 +1,128 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# SIP call rate: sipp as the caller (bench/uac.xml: INVITE, 200, ACK,
+# BYE, no pause) straight to the phone at rising rates, STEP seconds
+# each, until a call fails, in the same run against
+#   - sipd (with audiod) answering by itself: its Auto_Answer_1_
+#     parameter when it has one, else a D-Bus client calling Answer();
+#   - sipd with Auth_INVITE_1_=Yes (bench/uac-auth.xml: 401, then the
+#     INVITE with the digest);
+#   - baresip as the phone (answermode=auto, audio paced by its timer).
+# baresip has no Auth INVITE of its own, so that row is sipd's only.
+# UDP only: Debian's sipp has no TLS (notes: test-peers.md 2).
+# Target: sipd's best zero-failure rate at least 2x baresip's.
+. "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
+dp_unshare_net "$@"
+. "$SRC/tests/e2e/peers.sh"
+. "$SRC/bench/lib.sh"
+
+e2e_need kamailio baresip sipp busctl gdbus dbus-daemon dbus-monitor ss
+bench_programs
+
+E2E_KPORT=5060
+PHONE_PORT=5062
+ALICE_PORT=5080
+BENCH_BARESIP_AUDIO=paced
+if [ -n "$BENCH_QUICK" ]; then
+	RATES="5"
+	STEP=1
+else
+	RATES=${BENCH_RATES:-"5 10 20 50 100 200 400 800"}
+	STEP=${BENCH_STEP:-5}
+fi
+LPORT=25000
+
+# sip_set NAME VALUE
+sip_set() {
+	busctl --system call org.deskphone.Sip /org/deskphone/Sip \
+		org.deskphone.Parameters1 Set ss "$1" "$2" ||
+		dp_fail "sipd refused $1=$2"
+}
+
+sipd_idle() {
+	dp_prop_is idle org.deskphone.Sip /org/deskphone/Sip \
+		org.deskphone.Sip1 CallState
+}
+
+# step TARGET SCENARIO PORT SERVICE RATE [sipp options]: one rate;
+# appends "RATE OK FAILED SECONDS" to $WORK/TARGET.txt, fails if a
+# call failed
+step() {
+	local target=$1 sf=$2 port=$3 svc=$4 rate=$5 t0 t1 ok bad rc
+	shift 5
+
+	LPORT=$((LPORT + 1))
+	t0=$(bench_now)
+	bench_sipp "$target-$rate" "$sf" "$port" "$svc" "$LPORT" \
+		$((30000 + LPORT % 1000 * 2)) -r "$rate" -m $((rate * STEP)) \
+		-d 0 "$@"
+	bench_sipp_wait "$target-$rate"
+	rc=$?
+	t1=$(bench_now)
+	ok=$(bench_sipp_count "$target-$rate" 'Successful call')
+	bad=$(bench_sipp_count "$target-$rate" 'Failed call')
+	echo "$rate ${ok:-0} ${bad:-0} $(bench_ms "$t0" "$t1")" \
+		>> "$WORK/$target.txt"
+	dp_log "$target at $rate/s: ${ok:-0} ok, ${bad:-0} failed, rc $rc"
+	# let the phone go back to idle between the steps
+	sleep 1
+	[ "$rc" = 0 ] && [ "${bad:-0}" = 0 ]
+}
+
+# ramp TARGET SCENARIO PORT SERVICE [sipp options]
+ramp() {
+	local rate
+
+	: > "$WORK/$1.txt"
+	for rate in $RATES; do
+		step "$1" "$2" "$3" "$4" "$rate" "${@:5}" || break
+	done
+}
+
+# best zero-failure rate of TARGET
+best() {
+	awk '$3 == 0 && $2 > 0 { r = $1 } END { print (r == "" ? 0 : r) }' \
+		"$WORK/$1.txt"
+}
+
+bench_mic_tone 120
+dp_start_bus
+e2e_kamailio_start "$E2E_KPORT"
+e2e_start_audiod phone_speaker phone_mic
+e2e_start_sipd "$PHONE_PORT" "127.0.0.1:$E2E_KPORT" 1000 secret
+dp_wait_for 10 bench_sipd_registered || dp_fail "sipd did not register"
+answer=$(bench_sipd_autoanswer)
+bench_baresip_phone alice alice "$ALICE_PORT" 4445 37000-37099 auto
+
+ramp sipd uac.xml "$PHONE_PORT" 1000
+dp_wait_for 10 sipd_idle || dp_fail "sipd does not go back to idle"
+sip_set Auth_INVITE_1_ Yes
+ramp sipd-auth uac-auth.xml "$PHONE_PORT" 1000 -au 1000 -ap secret \
+	-auth_uri "1000@127.0.0.1:$PHONE_PORT"
+sip_set Auth_INVITE_1_ No
+ramp baresip uac.xml "$ALICE_PORT" alice
+
+echo "SIP calls/s (sipp uac straight to the phone, UDP, ${STEP} s a step)"
+printf '%-22s %6s %6s %6s %9s\n' target rate ok failed seconds
+for t in sipd sipd-auth baresip; do
+	while read -r rate ok bad ms; do
+		printf '%-22s %6s %6s %6s %9.2f\n' "$t" "$rate" "$ok" "$bad" \
+			"$(awk -v m="$ms" 'BEGIN { print m / 1000 }')"
+	done < "$WORK/$t.txt"
+done
+echo
+printf '%-44s %6s %s\n' "best rate with no failure" calls/s
+for t in sipd sipd-auth baresip; do
+	printf '%-44s %6s\n' "$t" "$(best $t)"
+done
+echo
+printf '%-44s %6s %s\n' target ratio verdict
+r=$(bench_ratio "$(best sipd)" "$(best baresip)")
+printf '%-44s %6s %s\n' "sipd / baresip >= 2" "$r" \
+	"$(bench_verdict "$(awk -v r="$r" 'BEGIN { print (r != "-" && r >= 2) }')")"
+r=$(bench_ratio "$(best sipd-auth)" "$(best baresip)")
+printf '%-44s %6s %s\n' "sipd with Auth INVITE / baresip >= 2" "$r" \
+	"$(bench_verdict "$(awk -v r="$r" 'BEGIN { print (r != "-" && r >= 2) }')")"
+echo "sipd answered by: $answer (native: Auto_Answer_1_; bus: a D-Bus" \
+	"client calling Answer()); TLS: not measured (no TLS in Debian's sipp)"
+bench_footer
