@@ -76,6 +76,10 @@ sleep "$SETTLE"
 	measure_stack idle
 	measure "baresip idle" baresip-idle "$(dp_pid alice)"
 } > "$WORK/table1.txt"
+for d in sipd audiod netd webd alice; do
+	dp_log "$d idle, largest PSS (KiB) by mapping:"
+	bench_top_maps "$(dp_pid "$d")" 8 | sed 's/^/#   /' >&2
+done
 
 # our phone in a call: sipp calls sipd, which answers
 bench_sipp call1 uac.xml "$PHONE_PORT" 1000 25001 26000 -m 1 \

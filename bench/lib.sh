@@ -254,3 +254,12 @@ bench_sipp_count() {
 	grep "$2" "$WORK/$1.log" | tail -n 1 |
 		awk -F'|' '{ gsub(/ /, "", $3); print ($3 == "" ? 0 : $3) }'
 }
+
+# bench_top_maps PID N: the N mappings (file or [heap] etc.) with the
+# most PSS, in KiB, summed per name
+bench_top_maps() {
+	awk '/^[0-9a-f]+-[0-9a-f]+ / { name = ($6 == "" ? "[anon]" : $6) }
+		/^Pss:/ { pss[name] += $2 }
+		END { for (n in pss) print pss[n], n }' "/proc/$1/smaps" |
+		sort -rn | head -n "$2"
+}
