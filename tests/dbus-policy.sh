@@ -108,7 +108,8 @@ if grep -qs SD_BUS_VTABLE_UNPRIVILEGED "$SRC"/audiod/*.c; then
 		org.deskphone.Audio1.StopRing
 else
 	dp_log "SKIP admin call to audiod: its methods lack" \
-		"SD_BUS_VTABLE_UNPRIVILEGED, so sd-bus refuses every non-root caller"
+		"SD_BUS_VTABLE_UNPRIVILEGED, so sd-bus refuses" \
+		"every non-root caller"
 fi
 # ... but may not own the daemons' names.
 out=$(as_admin gdbus call --system --dest org.freedesktop.DBus \

@@ -22,7 +22,8 @@ for p in script nsenter unshare dnsmasq kamailio kamcmd busctl; do
 	command -v "$p" > /dev/null || dp_skip "$p is not installed"
 done
 [ -w /sys/fs/cgroup/unified ] ||
-	dp_skip "no writable cgroup2 at /sys/fs/cgroup/unified (set SDNS_CGROUP)"
+	dp_skip "no writable cgroup2 at /sys/fs/cgroup/unified" \
+		"(set SDNS_CGROUP)"
 for d in audiod netd sipd webd; do
 	[ -x "$BUILD/$d/$d" ] || dp_skip "$d not built"
 done
@@ -192,7 +193,8 @@ for d in $kill_list; do
 		"$SDNS_BASE/log/console.log" ||
 		dp_fail "$d restarted, but not by the watchdog"
 	dp_log "SIGSTOP $d: watchdog restart in $(ms_since "$t") ms"
-	settings_kept || dp_fail "a setting was lost after $d's watchdog restart"
+	settings_kept ||
+		dp_fail "a setting was lost after $d's watchdog restart"
 done
 
 # The reset: dnsmasq serves another range, Renew() gets a NAK, netd
@@ -205,8 +207,8 @@ old_sipd=$(main_pid sipd)
 old_audiod=$(main_pid audiod)
 dp_stop dnsmasq
 rm -f "$WORK/dnsmasq.leases"
-sed -i "s/^dhcp-range=.*/dhcp-range=10.77.0.200,10.77.0.250,255.255.255.0,120s/" \
-	"$WORK/dnsmasq.conf"
+range=10.77.0.200,10.77.0.250,255.255.255.0,120s
+sed -i "s/^dhcp-range=.*/dhcp-range=$range/" "$WORK/dnsmasq.conf"
 dp_spawn dnsmasq2 ip netns exec "$NS_SRV" dnsmasq --keep-in-foreground \
 	--conf-file="$WORK/dnsmasq.conf" --user=root \
 	--pid-file="$WORK/dnsmasq.pid" --log-facility="$WORK/dnsmasq-dhcp.log"
@@ -215,8 +217,9 @@ dp_wait_for 5 grep -q "IP range 10.77.0.200" "$WORK/dnsmasq-dhcp.log" ||
 t=$(now)
 bus call org.deskphone.Net /org/deskphone/Net org.deskphone.Net1 Renew ||
 	dp_fail "Renew() failed"
-dp_wait_for 15 grep -q "deskphone-netd.service: Main process exited, code=exited, status=75" \
-	"$SDNS_BASE/log/console.log" || dp_fail "netd did not exit with status 75"
+exited="deskphone-netd.service: Main process exited, code=exited, status=75"
+dp_wait_for 15 grep -q "$exited" "$SDNS_BASE/log/console.log" ||
+	dp_fail "netd did not exit with status 75"
 dp_wait_for 10 restarted netd "$old_netd" || dp_fail "netd not restarted"
 dp_wait_for 10 restarted sipd "$old_sipd" ||
 	dp_fail "sipd not restarted after netd's reset"
@@ -246,7 +249,8 @@ if [ "$mode" = restarts ]; then
 	active webd && dp_fail "webd did not stop"
 	[ "$(prop Web Web1 Url)" = "$webd_url" ] ||
 		dp_fail "a call to org.deskphone.Web did not start webd"
-	active webd || dp_fail "deskphone-webd.service not active after activation"
+	active webd ||
+		dp_fail "deskphone-webd.service not active after activation"
 	dp_log "bus activation started deskphone-webd.service"
 fi
 [ -z "$nowd" ] || dp_log "watchdog not tested (no WATCHDOG=1 in the" \

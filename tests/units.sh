@@ -14,7 +14,8 @@ for f in "$SRC"/systemd/*.in; do
 	# Point ExecStart at the built binaries so verify can find them.
 	d=${u#deskphone-}
 	d=${d%.service}
-	sed -e "s|@sbindir@/$d|$BUILD/$d/$d|" -e "s|@docdir@|/usr/share/doc/deskphone|g" \
+	sed -e "s|@sbindir@/$d|$BUILD/$d/$d|" \
+		-e "s|@docdir@|/usr/share/doc/deskphone|g" \
 		-e "s|@sysconfdir@|/etc|g" "$f" > "$WORK/units/$u"
 done
 
@@ -26,7 +27,8 @@ out=$(SYSTEMD_LOG_LEVEL=warning systemd-analyze verify --man=no \
 
 for u in ./*.service; do
 	score=$(systemd-analyze security --offline=yes --no-pager "$u" 2>&1 |
-		sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
+		sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p'
+	)
 	[ -n "$score" ] || dp_fail "no security score for $u"
 	dp_log "$u exposure $score"
 	awk "BEGIN { exit !($score <= 2.0) }" ||
@@ -58,4 +60,15 @@ key CapabilityBoundingSet "CAP_NET_ADMIN CAP_NET_RAW" deskphone-netd.service
 key CapabilityBoundingSet CAP_NET_BIND_SERVICE deskphone-sipd.service
 key CapabilityBoundingSet "" deskphone-audiod.service
 key CapabilityBoundingSet "" deskphone-webd.service
+
+# Bus activation files name their bus name and an existing unit.
+for f in "$SRC"/dbus/org.deskphone.*.service; do
+	name=$(basename "$f" .service)
+	grep -qx "Name=$name" "$f" || dp_fail "$f does not name $name"
+	unit=$(sed -n 's/^SystemdService=//p' "$f")
+	[ -f "$unit" ] || dp_fail "$f starts '$unit', which is no unit of ours"
+	grep -qx "Exec=/bin/false" "$f" && grep -qx "User=deskphone" "$f" ||
+		dp_fail "$f: want Exec=/bin/false and User=deskphone"
+done
+[ -n "${name:-}" ] || dp_fail "no bus activation files in dbus/"
 exit 0

@@ -93,6 +93,7 @@ exec)
 stop)
 	sdns_stop ;;
 *)
-	echo "usage: sd-ns.sh start UNITDIR TARGET | ctl ARGS | exec CMD | stop" >&2
+	echo "usage: sd-ns.sh start UNITDIR TARGET | ctl ARGS | exec CMD" \
+		"| stop" >&2
 	exit 2 ;;
 esac

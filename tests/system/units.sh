@@ -37,13 +37,15 @@ watchdog_support() {
 
 for d in sipd audiod netd webd; do
 	install -m 0755 "$build/$d/$d" "$dir/sbin/$d"
+	unit="[Unit]\nDefaultDependencies=no\nStartLimitIntervalSec=0"
+	service="[Service]\nLimitCORE=0\nStandardError=inherit"
+	service="$service\nStandardOutput=append:$dir/log/$d.log"
 	wd="-e s/^WatchdogSec=.*/WatchdogSec=2s\nTimeoutAbortSec=1s/"
 	watchdog_support "$d" || wd="-e /^WatchdogSec=/d"
 	sed -e "s|@sbindir@|/usr/local/sbin|g" \
 		-e "s|@docdir@|/usr/share/doc/deskphone|g" \
 		-e "s|@sysconfdir@|/etc|g" \
-		-e "s|^\[Unit\]$|[Unit]\nDefaultDependencies=no\nStartLimitIntervalSec=0|" \
-		-e "s|^\[Service\]$|[Service]\nLimitCORE=0\nStandardOutput=append:$dir/log/$d.log\nStandardError=inherit|" \
+		-e "s|^\[Unit\]$|$unit|" -e "s|^\[Service\]$|$service|" \
 		$wd "$src/systemd/deskphone-$d.service.in" \
 		> "$dir/units/deskphone-$d.service"
 done
@@ -68,7 +70,8 @@ Requires=dbus.socket
 [Service]
 Type=notify
 NotifyAccess=main
-ExecStart=/usr/bin/dbus-daemon --system --address=systemd: --nofork --nopidfile --systemd-activation --syslog-only
+ExecStart=/usr/bin/dbus-daemon --system --address=systemd: --nofork \
+	--nopidfile --systemd-activation --syslog-only
 StandardOutput=append:$dir/log/dbus.log
 StandardError=inherit
 EOU
@@ -84,10 +87,11 @@ uid=64991
 while getent passwd "$uid" > /dev/null || getent group "$uid" > /dev/null; do
 	uid=$((uid + 1))
 done
+nologin=/usr/sbin/nologin
 cp /etc/passwd "$dir/passwd"
 cp /etc/group "$dir/group"
 getent passwd deskphone > /dev/null ||
-	echo "deskphone:x:$uid:$uid:deskphone:/var/lib/deskphone:/usr/sbin/nologin" \
+	echo "deskphone:x:$uid:$uid:deskphone:/var/lib/deskphone:$nologin" \
 		>> "$dir/passwd"
 getent group deskphone > /dev/null ||
 	echo "deskphone:x:$uid:" >> "$dir/group"
