@@ -253,6 +253,17 @@ if [ "$mode" = restarts ]; then
 		dp_fail "deskphone-webd.service not active after activation"
 	dp_log "bus activation started deskphone-webd.service"
 fi
+# Stopping the target stops every daemon, each cleanly on SIGTERM.
+if [ "$mode" = restarts ]; then
+	ctl stop deskphone.target || dp_fail "cannot stop deskphone.target"
+	for d in audiod netd sipd webd; do
+		dp_wait_for 10 sh -c "! $SDNS ctl -q is-active deskphone-$d" ||
+			dp_fail "$d still runs after the target stopped"
+		r=$(ctl show deskphone-$d.service -p Result --value)
+		[ "$r" = success ] || dp_fail "$d stopped with result $r"
+	done
+	dp_log "deskphone.target stopped all four cleanly"
+fi
 [ -z "$nowd" ] || dp_log "watchdog not tested (no WATCHDOG=1 in the" \
 	"source):$nowd"
 exit 0
