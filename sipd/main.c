@@ -294,6 +294,16 @@ void sipd_stack_continue(struct sipd *d)
 }
 
 static int sipd_open_nua(struct sipd *d);
+
+/* TLS port next to the SIP port, if there is a certificate for it. */
+static void sipd_open_tls_port(struct sipd *d)
+{
+	char agent[PATH_MAX];
+
+	snprintf(agent, sizeof(agent), "%s/agent.pem", d->tls_dir);
+	sipd_tls_inbound(d, d->bind_addr, d->port, agent);
+}
+
 static unsigned int sipd_config_port(struct sipd *d, unsigned int opt);
 
 static void sipd_stack_recreate_cb(struct sipd *d, su_timer_t *t, void *arg)
@@ -324,6 +334,7 @@ static void sipd_stack_recreate_cb(struct sipd *d, su_timer_t *t, void *arg)
 	}
 
 	d->restarting = false;
+	sipd_open_tls_port(d);
 	sipd_reg_apply_proxy(d);
 	sipd_reg_start(d);
 }
@@ -355,13 +366,6 @@ static void sipd_param_changed(struct param_store *store,
 				   d->port);
 		else
 			sipd_stack_request_restart(d);
-		return;
-	}
-
-	/* a TLS transport is bound when the stack is made */
-	if (!strcmp(def->name, "SIP_Transport_1_") &&
-	    sipd_reg_tls(d) != (d->tls_port != 0)) {
-		sipd_stack_request_restart(d);
 		return;
 	}
 
@@ -440,40 +444,6 @@ static int sipd_open_params(struct sipd *d, const char *state_opt)
 	return 0;
 }
 
-static int sipd_open_nua_tls(struct sipd *d, const char *url)
-{
-	char sips[80];
-
-	if (d->port >= 65535) {
-		log_err("No port above %u for TLS", d->port);
-		return -ERANGE;
-	}
-
-	/*
-	 * TLS needs its own port (it would clash with TCP on the same one)
-	 * and checks the server against $STATE/tls/cafile.pem; the client
-	 * certificate, if any, is $STATE/tls/agent.pem.
-	 */
-	snprintf(sips, sizeof(sips), "sips:%s:%u", d->bind_addr, d->port + 1);
-	d->nua = nua_create(d->root, sipd_nua_cb, d,
-			    NUTAG_URL(sipd_url(url)),
-			    NUTAG_SIPS_URL(sipd_url(sips)),
-			    TPTAG_CERTIFICATE(d->tls_dir),
-			    TPTAG_TLS_VERIFY_POLICY(TPTLS_VERIFY_SUBJECTS_OUT),
-			    SIPD_NUA_TAGS, TAG_END());
-	if (!d->nua) {
-		log_err("Failed to start SIP over TLS on %s, going on without "
-			"TLS", sips);
-		return -EADDRINUSE;
-	}
-
-	d->tls_port = d->port + 1;
-	d->tls_ca_loaded = access(d->tls_ca, R_OK) == 0;
-	log_info("SIP over TLS listening on %s:%u", d->bind_addr,
-		 d->tls_port);
-	return 0;
-}
-
 static int sipd_open_nua(struct sipd *d)
 {
 	char url[80];
@@ -483,11 +453,6 @@ static int sipd_open_nua(struct sipd *d)
 	 * tport_tbind() crash now and then in this sofia version.
 	 */
 	snprintf(url, sizeof(url), "sip:%s:%u", d->bind_addr, d->port);
-	d->tls_port = 0;
-
-	if (sipd_reg_tls(d) && sipd_open_nua_tls(d, url) == 0)
-		goto done;
-
 	d->nua = nua_create(d->root, sipd_nua_cb, d,
 			    NUTAG_URL(sipd_url(url)), SIPD_NUA_TAGS,
 			    TAG_END());
@@ -497,7 +462,6 @@ static int sipd_open_nua(struct sipd *d)
 		return -EADDRINUSE;
 	}
 
-done:
 	log_info("SIP listening on %s:%u", d->bind_addr, d->port);
 	return 0;
 }
@@ -614,6 +578,10 @@ static int sipd_run(struct sipd *d, const struct sipd_options *o)
 	d->stack_timer = su_timer_create(su_root_task(d->root), 0);
 	r = sipd_resolve_init(d);
 	if (r >= 0)
+		r = sipd_tls_init(d);
+	if (r >= 0)
+		sipd_open_tls_port(d);
+	if (r >= 0)
 		r = sipd_reg_init(d);
 	if (r >= 0)
 		r = sipd_timeout_init(d);
@@ -663,6 +631,7 @@ static void sipd_cleanup(struct sipd *d)
 	if (!d->nua && d->root) {
 		sipd_reg_done(d);
 		sipd_timeout_done(d);
+		sipd_tls_free(d);
 		sipd_resolve_free(d);
 		su_timer_destroy(d->stop_guard);
 		su_timer_destroy(d->stack_timer);

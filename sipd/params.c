@@ -47,6 +47,18 @@ static int sipd_param_password(const struct param_def *def,
 	return 0;
 }
 
+/* An absolute path, or empty. */
+static int sipd_param_path(const struct param_def *def, const char *value,
+			   char *reason, size_t reason_len)
+{
+	if (*value && *value != '/') {
+		snprintf(reason, reason_len, "must be an absolute path");
+		return -EINVAL;
+	}
+
+	return 0;
+}
+
 const struct param_def sipd_param_defs[] = {
 	{
 		.name = "Line_Enable_1_", .type = PARAM_BOOL, .def = "Yes",
@@ -88,6 +100,16 @@ const struct param_def sipd_param_defs[] = {
 		.name = "SIP_Transport_1_", .type = PARAM_ENUM, .def = "UDP",
 		.choices = sipd_param_transports,
 		.label = "SIP transport",
+	}, {
+		.name = "TLS_Name_Validate_1_", .type = PARAM_BOOL,
+		.def = "Yes",
+		.label = "Check the TLS server's name against its certificate",
+	}, {
+		/* trusted in addition to the system store */
+		.name = "TLS_CA_File", .type = PARAM_TEXT, .def = "",
+		.flags = PARAM_EMPTY_OK, .max = 255,
+		.validate = sipd_param_path,
+		.label = "Custom CA file (PEM; empty: $STATE/tls/cafile.pem)",
 	}, {
 		.name = "Register_Expires_1_", .type = PARAM_UINT,
 		.def = "3600", .min = 10, .max = 604800,

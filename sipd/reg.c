@@ -95,9 +95,9 @@ static int sipd_reg_lookup(struct sipd *d, const char *host,
  * host as written in @host (for the address of record); @sin (if not
  * NULL) gets the address.  -EINPROGRESS while the name is looked up.
  *
- * Over UDP and TCP the URI holds the IP.  Over TLS it keeps the name,
- * which the server certificate must match, and maddr= gives the IP to
- * connect to (sofia matches only DNS names and the CN, never IP SANs).
+ * Over UDP and TCP the URI holds the IP.  Over TLS it keeps the name
+ * the server certificate must match; the relay (tls.c) connects to the
+ * address.
  */
 int sipd_reg_resolve(struct sipd *d, const char *value, char *url,
 		     size_t len, char *host, size_t host_len,
@@ -122,8 +122,7 @@ int sipd_reg_resolve(struct sipd *d, const char *value, char *url,
 
 	inet_ntop(AF_INET, &addr, ip, sizeof(ip));
 	if (tls)
-		snprintf(url, len, "sip:%s:%u;transport=tls;maddr=%s", host,
-			 port, ip);
+		snprintf(url, len, "sip:%s:%u;transport=tls", host, port);
 	else
 		snprintf(url, len, "sip:%s:%u%s", ip, port,
 			 sipd_reg_transport_param(d));
@@ -175,7 +174,9 @@ int sipd_reg_contact(struct sipd *d, char *buf, size_t len)
 	int n;
 
 	n = snprintf(buf, len, "<sip:%s%s%s:%u%s>", user, *user ? "@" : "",
-		     d->local_addr, sipd_reg_tls(d) ? d->tls_port : d->port,
+		     d->local_addr,
+		     sipd_reg_tls(d) && sipd_tls_port(d) ? sipd_tls_port(d) :
+							   d->port,
 		     sipd_reg_transport_param(d));
 	return n < 0 || (size_t)n >= len ? -ENOSPC : 0;
 }
@@ -207,20 +208,57 @@ int sipd_reg_from(struct sipd *d, char *buf, size_t len)
  * registrar, as the MPP phones do.  Always an IP, see sipd_reg_lookup().
  * -EINPROGRESS: applied when the lookup ends (sipd_reg_resolved()).
  */
+static const char *sipd_reg_ca_file(struct sipd *d)
+{
+	const char *ca = sipd_reg_param(d, "TLS_CA_File");
+
+	if (*ca)
+		return ca;
+
+	return access(d->tls_ca, R_OK) == 0 ? d->tls_ca : "";
+}
+
+/*
+ * Over TLS every request goes to the relay, which connects to @sin and
+ * checks the certificate against @host.
+ */
+static int sipd_reg_proxy_tls(struct sipd *d, const struct sockaddr_in *sin,
+			      const char *host, char *url, size_t len)
+{
+	sipd_tls_set_target(d, sin, host,
+			    param_is_true(sipd_reg_param(d,
+							 "TLS_Name_Validate_1_")),
+			    sipd_reg_ca_file(d));
+	return sipd_tls_relay_url(d, url, len);
+}
+
 int sipd_reg_apply_proxy(struct sipd *d)
 {
 	const char *ob = sipd_reg_param(d, "Outbound_Proxy_1_");
 	const char *proxy = sipd_reg_param(d, "Proxy_1_");
 	char url[160], host[256];
+	struct sockaddr_in sin;
 	int r;
 
 	if (!*ob)
 		ob = proxy;
 
 	r = *ob ? sipd_reg_resolve(d, ob, url, sizeof(url), host,
-				   sizeof(host), NULL) : -ENOENT;
+				   sizeof(host), &sin) : -ENOENT;
 	if (r == -EINPROGRESS)
 		return r;
+
+	if (r >= 0 && sipd_reg_tls(d)) {
+		snprintf(d->next_hop, sizeof(d->next_hop), "%s", url);
+		r = sipd_reg_proxy_tls(d, &sin, host, url, sizeof(url));
+		if (r >= 0) {
+			log_debug("Outbound proxy %s through %s", d->next_hop,
+				  url);
+			nua_set_params(d->nua, NUTAG_PROXY(sipd_url(url)),
+				       TAG_END());
+			return 0;
+		}
+	}
 
 	if (r < 0) {
 		d->next_hop[0] = '\0';
@@ -281,32 +319,23 @@ static bool sipd_reg_wanted(struct sipd *d)
 	return false;
 }
 
-/*
- * TLS needs a stack with a TLS transport (sipd_stack_request_restart()
- * makes one when SIP_Transport_1_ changes) and a CA to check the server
- * with: without one sofia would accept any certificate.
- */
+/* TLS goes through the relay; without it there is no TLS at all. */
 static int sipd_reg_check_tls(struct sipd *d, char *reason, size_t len)
 {
+	const char *ca = sipd_reg_param(d, "TLS_CA_File");
+
 	if (!sipd_reg_tls(d))
 		return 0;
 
-	if (!d->tls_port) {
-		snprintf(reason, len, "no TLS transport (see the log)");
+	if (!d->tls) {
+		snprintf(reason, len, "no TLS relay (see the log)");
 		return -EOPNOTSUPP;
 	}
 
-	if (access(d->tls_ca, R_OK) < 0) {
-		snprintf(reason, len, "TLS needs the CA certificate %s",
-			 d->tls_ca);
+	if (*ca && access(ca, R_OK) < 0) {
+		snprintf(reason, len, "cannot read TLS_CA_File %s: %s", ca,
+			 strerror(errno));
 		return -ENOENT;
-	}
-
-	/* sofia reads the CA when the transport is made */
-	if (!d->tls_ca_loaded) {
-		log_info("%s is there now: new SIP stack", d->tls_ca);
-		sipd_stack_request_restart(d);
-		return -EINPROGRESS;
 	}
 
 	return 0;
@@ -581,6 +610,18 @@ void sipd_reg_event(struct sipd *d, int status, const char *phrase,
 	if (status != 401 && status != 407)
 		snprintf(reason, sizeof(reason), "%d %s", status, phrase);
 
+	sipd_reg_fail(d, reason);
+}
+
+/* The relay could not make a checked TLS connection to the server. */
+void sipd_reg_tls_failed(struct sipd *d, const char *reason)
+{
+	struct sipd_reg *reg = &d->reg;
+
+	if (!reg->nh || d->stopping || d->restarting)
+		return;
+
+	/* never wait for sofia's timer F: the reason is known now */
 	sipd_reg_fail(d, reason);
 }
 

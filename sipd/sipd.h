@@ -119,20 +119,20 @@ struct sipd_timeouts {
 #define SIPD_RESOLVE_MAX 4		/* addresses kept per name */
 
 struct sipd_resolver;
+struct sipd_tls;
 
 struct sipd {
 	su_root_t *root;
 	struct sipd_resolver *resolver;
+	struct sipd_tls *tls;		/* GnuTLS relay (tls.c) */
 	nua_t *nua;
 	sd_bus *bus;
 	struct param_store *params;
 
 	const char *bind_addr;		/* --bind */
 	unsigned int port;		/* local SIP port (UDP, TCP) */
-	unsigned int tls_port;		/* port + 1 with TLS, else 0 */
 	char *tls_dir;			/* $STATE/tls */
 	char *tls_ca;			/* $STATE/tls/cafile.pem */
-	bool tls_ca_loaded;		/* it was there when TLS was made */
 	char local_addr[INET_ADDRSTRLEN];	/* Contact and media address */
 
 	/* sd-bus inside su_root */
@@ -232,6 +232,19 @@ void sipd_timeout_sent(struct sipd *d, nua_handle_t *nh, const char *method,
 void sipd_timeout_answered(struct sipd *d, nua_handle_t *nh,
 			   const char *method);
 void sipd_timeout_forget(struct sipd *d, nua_handle_t *nh);
+
+/* tls.c: SIP over TLS through a GnuTLS relay */
+struct sockaddr_in;
+int sipd_tls_init(struct sipd *d);
+void sipd_tls_free(struct sipd *d);
+void sipd_tls_set_target(struct sipd *d, const struct sockaddr_in *addr,
+			 const char *host, bool validate_name,
+			 const char *ca_file);
+int sipd_tls_relay_url(struct sipd *d, char *buf, size_t len);
+int sipd_tls_inbound(struct sipd *d, const char *bind_addr,
+		     unsigned int sip_port, const char *agent_pem);
+unsigned int sipd_tls_port(struct sipd *d);
+void sipd_reg_tls_failed(struct sipd *d, const char *reason);
 
 /* audio.c: client of org.deskphone.Audio1 */
 void sipd_audio_ring(struct sipd *d, bool on);

@@ -1,0 +1,234 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# SIP over TLS through sipd's GnuTLS relay, against kamailio's TLS
+# module, in a private network namespace.  One kamailio listens on
+# several TLS ports, each with its own certificate (made with certtool):
+#   35071 good (CA-signed, DNS:localhost)   35072 self-signed
+#   35073 expired                           35074 IP SAN 127.0.0.1 only
+#   35075 signed by a CA sipd does not trust
+# Registration works with the good and the IP-SAN certificates; every
+# other case fails within 5 s with the reason in RegistrationReason and
+# nothing reaches the registrar in plain text.  TLS_Name_Validate_1_=No
+# accepts a name mismatch (chain still checked).  The ClientHello
+# carries SNI and TLS >= 1.2.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+dp_unshare_net "$@"
+
+SIPD=$BUILD/sipd/sipd
+for p in kamailio kamcmd certtool busctl gdbus dbus-daemon; do
+	command -v "$p" > /dev/null || dp_skip "$p is not installed"
+done
+[ -f /usr/lib/x86_64-linux-gnu/kamailio/modules/tls.so ] ||
+	dp_skip "kamailio-tls-modules is not installed"
+[ -x "$SIPD" ] || dp_fail "sipd is not built ($SIPD)"
+getent hosts localhost | grep -q '127\.0\.0\.1' ||
+	dp_skip "localhost does not resolve to 127.0.0.1"
+
+SIP=(org.deskphone.Sip /org/deskphone/Sip)
+PKI=$WORK/pki
+KAM=$WORK/kam
+mkdir -p "$PKI" "$KAM/run" "$WORK/state"
+
+# cert NAME SIGNER TEMPLATE-LINES...: key and certificate NAME.{key,crt};
+# SIGNER "self" makes it self-signed.
+cert() {
+	local name=$1 signer=$2
+	shift 2
+	printf '%s\n' "$@" > "$PKI/$name.tmpl"
+	certtool --generate-privkey --key-type=ecdsa \
+		--outfile "$PKI/$name.key" 2> /dev/null || return 1
+	if [ "$signer" = self ]; then
+		certtool --generate-self-signed --load-privkey "$PKI/$name.key" \
+			--template "$PKI/$name.tmpl" --outfile "$PKI/$name.crt"
+	else
+		certtool --generate-certificate --load-privkey "$PKI/$name.key" \
+			--load-ca-certificate "$PKI/$signer.crt" \
+			--load-ca-privkey "$PKI/$signer.key" \
+			--template "$PKI/$name.tmpl" --outfile "$PKI/$name.crt"
+	fi
+}
+SERVER='tls_www_server'
+{
+	cert ca self 'cn = "Deskphone Test CA"' ca cert_signing_key \
+		'expiration_days = 30' &&
+	cert otherca self 'cn = "Other CA"' ca cert_signing_key \
+		'expiration_days = 30' &&
+	cert good ca 'cn = "localhost"' 'dns_name = "localhost"' "$SERVER" \
+		'expiration_days = 30' &&
+	cert selfsigned self 'cn = "localhost"' 'dns_name = "localhost"' \
+		"$SERVER" 'expiration_days = 30' &&
+	cert expired ca 'cn = "localhost"' 'dns_name = "localhost"' "$SERVER" \
+		'activation_date = "2020-01-01 00:00:00 UTC"' \
+		'expiration_date = "2021-01-01 00:00:00 UTC"' &&
+	cert ipsan ca 'cn = "SIP by address"' 'ip_address = "127.0.0.1"' \
+		"$SERVER" 'expiration_days = 30' &&
+	cert foreign otherca 'cn = "localhost"' 'dns_name = "localhost"' \
+		"$SERVER" 'expiration_days = 30'
+} > "$WORK/certtool.log" 2>&1 || dp_fail "certtool failed (certtool.log)"
+
+{
+	for p in default:good 35071:good 35072:selfsigned 35073:expired 35074:ipsan \
+		35075:foreign; do
+		cat <<TLS
+[server:$([ "${p%%:*}" = default ] || echo 127.0.0.1:)${p%%:*}]
+method = TLSv1.2+
+verify_certificate = no
+require_certificate = no
+private_key = $PKI/${p#*:}.key
+certificate = $PKI/${p#*:}.crt
+
+TLS
+	done
+	printf '[client:default]\nmethod = TLSv1.2+\nverify_certificate = no\n'
+} > "$KAM/tls.cfg"
+# one TLS listener per certificate
+sed -e "s|@DIR@|$KAM|g" -e '/^listen=tls:/a\
+listen=tls:127.0.0.1:35072\
+listen=tls:127.0.0.1:35073\
+listen=tls:127.0.0.1:35074\
+listen=tls:127.0.0.1:35075' "$SRC/tests/peers/kamailio.cfg" > "$KAM/kamailio.cfg"
+
+tcp_listening() {
+	ss -Hltn "sport = :$1" | grep -q "127.0.0.1:$1"
+}
+
+dp_spawn kamailio kamailio -f "$KAM/kamailio.cfg" -A SIP_PORT=35070 \
+	-A WITH_TLS -A TLS_PORT=35071 -DD -E -m 32 -M 4 -Y "$KAM/run" \
+	-P "$KAM/run/kamailio.pid" -w "$KAM"
+for p in 35071 35072 35073 35074 35075; do
+	dp_wait_for 10 tcp_listening $p || dp_fail "kamailio TLS $p is not up"
+done
+
+dp_start_bus
+dp_spawn sipd env TPORT_LOG=1 ${SIPD_WRAP:-} "$SIPD" --state-dir \
+	"$WORK/state" --bind 127.0.0.1 --port 5080 --log-level debug
+dp_wait_name org.deskphone.Sip
+
+params() {
+	busctl --system call "${SIP[@]}" org.deskphone.Parameters1 "$@"
+}
+reg_state() {
+	dp_prop "${SIP[@]}" org.deskphone.Sip1 RegistrationState
+}
+reg_reason() {
+	dp_prop "${SIP[@]}" org.deskphone.Sip1 RegistrationReason
+}
+bindings() {
+	kamcmd -s "unix:$KAM/run/kamailio_ctl" ul.dump 2> /dev/null |
+		grep -c 'Address: sip:1000@127.0.0.1:5080;transport=tls'
+}
+now_ms() { date +%s%3N; }
+
+# state_is STATE PATTERN: RegistrationState is STATE and the reason
+# matches PATTERN (a shell pattern)
+state_is() {
+	[ "$(reg_state)" = "$1" ] || return 1
+	# shellcheck disable=SC2254
+	case "$(reg_reason)" in
+	$2) return 0 ;;
+	esac
+	return 1
+}
+
+# try PROXY STATE [REASON-PATTERN]: after a change of proxy, the state
+# with that reason within 5 s (failures must be that fast)
+try() {
+	local proxy=$1 want=$2 pattern=${3:-} t0 t
+	params SetMany 'a{ss}' 1 Proxy_1_ "$proxy" || dp_fail "SetMany failed"
+	t0=$(now_ms)
+	# the old state may be the same: a success is a new "Registered" line
+	if [ "$want" = registered ]; then
+		dp_wait_for 5 grep -q "Registered sip:1000@$proxy at" \
+			"$WORK/sipd.log" || dp_fail "$proxy: not registered" \
+			"($(reg_state), $(reg_reason))"
+	fi
+	dp_wait_for 5 state_is "$want" "${pattern:-}" ||
+		dp_fail "$proxy: '$(reg_state)' ($(reg_reason)), want $want" \
+			"${pattern:+($pattern)}"
+	t=$(($(now_ms) - t0))
+	dp_log "$proxy: $want in $t ms ${pattern:+($(reg_reason))}"
+}
+
+cp "$PKI/ca.crt" "$WORK/ca.pem"
+params SetMany 'a{ss}' 5 User_ID_1_ 1000 Password_1_ secret \
+	SIP_Transport_1_ TLS TLS_CA_File "$WORK/ca.pem" \
+	Register_Expires_1_ 60 || dp_fail "SetMany failed"
+
+dp_log "good certificate (DNS SAN localhost)"
+try localhost:35071 registered
+[ "$(bindings)" -ge 1 ] || dp_fail "kamailio holds no TLS binding"
+grep -q 'TLS to localhost verified' "$WORK/sipd.log" ||
+	dp_fail "the relay logged no verified connection"
+
+# From here on every attempt must fail: no 200 to a REGISTER any more.
+oks() { grep -c 'Registered sip:1000@' "$WORK/sipd.log"; }
+ok_before=$(oks)
+
+dp_log "wrong host name: the certificate names localhost, not 127.0.0.1"
+try 127.0.0.1:35071 failed \
+	"certificate for localhost is not valid for host 127.0.0.1"
+
+dp_log "self-signed"
+try localhost:35072 failed "certificate for localhost is self-signed"
+
+dp_log "expired"
+try localhost:35073 failed "certificate for localhost expired"
+
+dp_log "untrusted CA"
+try localhost:35075 failed "certificate for localhost has an untrusted issuer"
+
+dp_log "IP-address SAN server, wrong name for it"
+try localhost:35074 failed \
+	"certificate for 127.0.0.1 is not valid for host localhost"
+[ "$(oks)" = "$ok_before" ] || dp_fail "registered through a refused server"
+
+dp_log "IP-address SAN server by address"
+try 127.0.0.1:35074 registered
+
+dp_log "TLS_Name_Validate_1_=No: a name mismatch is accepted, not a bad chain"
+params Set ss TLS_Name_Validate_1_ No || dp_fail "Set failed"
+try 127.0.0.2:35071 failed "cannot connect to 127.0.0.2:35071*"
+try 127.0.0.1:35071 registered
+try localhost:35072 failed "certificate for localhost is self-signed"
+params Set ss TLS_Name_Validate_1_ Yes || dp_fail "Set failed"
+
+dp_log "no custom CA: only the system store, which lacks our CA"
+params Set ss TLS_CA_File "" || dp_fail "Set failed"
+try localhost:35071 failed "certificate for localhost has an untrusted issuer"
+
+dp_log "SNI: the ClientHello names the server"
+cat > "$WORK/sni.py" <<'PY'
+import socket, ssl, sys
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(sys.argv[1], sys.argv[2])
+names = []
+ctx.sni_callback = lambda sock, name, c: names.append(name)
+srv = socket.socket()
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind(("127.0.0.1", 35079))
+srv.listen(4)
+with open(sys.argv[3], "a", buffering=1) as out:
+    while True:
+        conn, _ = srv.accept()
+        try:
+            tls = ctx.wrap_socket(conn, server_side=True)
+            out.write("sni=%s version=%s\n" % (names[-1] if names else None,
+                                               tls.version()))
+            tls.close()
+        except (ssl.SSLError, OSError) as e:
+            out.write("error %s\n" % e)
+PY
+dp_spawn sni python3 "$WORK/sni.py" "$PKI/good.crt" "$PKI/good.key" \
+	"$WORK/sni.out"
+dp_wait_for 5 tcp_listening 35079 || dp_fail "SNI server not up"
+params Set ss TLS_CA_File "$WORK/ca.pem" || dp_fail "Set failed"
+params SetMany 'a{ss}' 1 Proxy_1_ localhost:35079 || dp_fail "SetMany failed"
+dp_wait_for 5 grep -q 'sni=localhost version=TLSv1.[23]' "$WORK/sni.out" ||
+	dp_fail "no SNI localhost with TLS >= 1.2: $(cat "$WORK/sni.out")"
+
+# Nothing ever went out in plain text to the TLS ports: every REGISTER
+# sofia sent went into the relay on loopback.
+grep -q 'sofia: *REGISTER sip:localhost:35071;transport=tls' \
+	"$WORK/sipd.log" || dp_fail "REGISTER Request-URI not the TLS proxy"
+kill -0 "$(dp_pid sipd)" || dp_fail "sipd died"
+dp_log "PASS"
