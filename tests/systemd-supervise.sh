@@ -18,7 +18,7 @@ dp_unshare_net "$@"
 . "$SRC/tests/net/netns.sh"
 
 [ -x /lib/systemd/systemd ] || dp_skip "no systemd (package systemd)"
-for p in script nsenter unshare dnsmasq kamailio kamcmd busctl; do
+for p in script nsenter unshare pgrep dnsmasq kamailio kamcmd busctl; do
 	command -v "$p" > /dev/null || dp_skip "$p is not installed"
 done
 [ -w /sys/fs/cgroup/unified ] ||
