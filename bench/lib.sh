@@ -86,8 +86,8 @@ bench_footer() {
 	echo
 	echo "machine: $(nproc) CPU $(sed -n 's/^model name[^:]*: //p' \
 		/proc/cpuinfo | head -n 1), $(uname -r), $(date -u +%F)"
-	echo "reproduce: sudo bench/$(basename "$0") $BENCH_ARGS" \
-		"(BUILD=${BUILD})"
+	echo "reproduce: sudo bench/$(basename "$0")${BENCH_ARGS:+ $BENCH_ARGS}" \
+		"(from the source tree; top_builddir=$BUILD)"
 }
 
 # The build products every bench needs.
@@ -233,7 +233,7 @@ bench_sipp() {
 	dp_spawn "$name" sh -c 'cd "$1" && shift && exec "$@"' sh \
 		"$WORK/sipp-$name" timeout 300 sipp -sf "$BENCH_DIR/$sf" \
 		"127.0.0.1:$port" -i 127.0.0.1 -p "$lport" -mp "$mport" \
-		-s "$svc" -nostdin -timeout 240s -timeout_error "$@"
+		-s "$svc" -nostdin -timeout 240s -timeout_error -trace_err "$@"
 }
 
 # bench_sipp_wait NAME: sipp's exit status (0: every call succeeded)
