@@ -309,6 +309,11 @@ static bool sipd_call_source_allowed(struct sipd *d)
 		return false;
 
 	src = ((const struct sockaddr_in *)(const void *)ai->ai_addr)->sin_addr;
+
+	/* through the TLS port: the relay's source, filtered there */
+	if (sipd_tls_port(d) && src.s_addr == htonl(INADDR_LOOPBACK))
+		return true;
+
 	return sipd_call_domains_have(d, &src);
 }
 

@@ -335,6 +335,7 @@ static void sipd_stack_recreate_cb(struct sipd *d, su_timer_t *t, void *arg)
 
 	d->restarting = false;
 	sipd_open_tls_port(d);
+	sipd_filter_update(d);
 	sipd_reg_apply_proxy(d);
 	sipd_reg_start(d);
 }
@@ -374,9 +375,10 @@ static void sipd_param_changed(struct param_store *store,
 	    !strcmp(def->name, "Auto_Answer_1_"))
 		return;
 
+	/* the registrar may be outside the new list: register again */
 	if (!strcmp(def->name, "Restricted_Access_Domains")) {
 		sipd_call_warm_domains(d);
-		return;
+		sipd_filter_update(d);
 	}
 
 	sipd_reg_schedule_restart(d);
@@ -600,6 +602,7 @@ static int sipd_run(struct sipd *d, const struct sipd_options *o)
 
 	sipd_reg_apply_proxy(d);
 	sipd_call_warm_domains(d);
+	sipd_filter_update(d);
 	sipd_reg_start(d);
 
 	sd_notify(0, "READY=1");
@@ -632,6 +635,7 @@ static void sipd_cleanup(struct sipd *d)
 		sipd_reg_done(d);
 		sipd_timeout_done(d);
 		sipd_tls_free(d);
+		sipd_filter_done(d);
 		sipd_resolve_free(d);
 		su_timer_destroy(d->stop_guard);
 		su_timer_destroy(d->stack_timer);

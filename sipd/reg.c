@@ -341,12 +341,34 @@ static int sipd_reg_check_tls(struct sipd *d, char *reason, size_t len)
 	return 0;
 }
 
+/*
+ * Restricted_Access_Domains also bounds where the phone sends: a server
+ * outside the list is not registered with (its answers would be dropped
+ * by the socket filter anyway).
+ */
+static int sipd_reg_check_allowed(struct sipd *d, const char *name,
+				  const struct sockaddr_in *sin, char *reason,
+				  size_t len)
+{
+	char ip[INET_ADDRSTRLEN];
+	int r = sipd_filter_allows(d, &sin->sin_addr);
+
+	if (r != 0)
+		return r < 0 ? r : 0;
+
+	inet_ntop(AF_INET, &sin->sin_addr, ip, sizeof(ip));
+	snprintf(reason, len, "%s (%s) is not in Restricted_Access_Domains",
+		 name, ip);
+	return -EPERM;
+}
+
 static int sipd_reg_prepare(struct sipd *d, char *reason, size_t len)
 {
 	struct sipd_reg *reg = &d->reg;
 	const char *proxy = sipd_reg_param(d, "Proxy_1_");
 	const char *ob = sipd_reg_param(d, "Outbound_Proxy_1_");
-	struct sockaddr_in sin;
+	struct sockaddr_in sin, ob_sin;
+	char url[160], host[256];
 	int r;
 
 	r = sipd_reg_check_tls(d, reason, len);
@@ -370,6 +392,20 @@ static int sipd_reg_prepare(struct sipd *d, char *reason, size_t len)
 	if (r < 0) {
 		snprintf(reason, len, "cannot resolve proxy %s", proxy);
 		return r;
+	}
+
+	r = sipd_reg_check_allowed(d, proxy, &sin, reason, len);
+	if (r < 0)
+		return r;
+
+	if (*ob) {
+		r = sipd_reg_resolve(d, ob, url, sizeof(url), host,
+				     sizeof(host), &ob_sin);
+		if (r >= 0)
+			r = sipd_reg_check_allowed(d, ob, &ob_sin, reason,
+						   len);
+		if (r < 0)
+			return r;
 	}
 
 	sipd_reg_pick_local(d, &sin);
@@ -630,6 +666,8 @@ void sipd_reg_resolved(struct sipd *d)
 {
 	if (d->stopping || d->restarting)
 		return;
+
+	sipd_filter_update(d);
 
 	sipd_reg_apply_proxy(d);
 	if (d->reg.waiting_dns)

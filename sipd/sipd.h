@@ -150,6 +150,8 @@ struct sipd {
 	struct sipd_timeouts timeouts;
 	char next_hop[160];		/* outbound proxy URI, "" if none */
 	su_timer_t *watchdog_timer;
+	su_timer_t *filter_timer;	/* filter.c refresh */
+	bool filtering;			/* a socket filter is attached */
 	uint64_t watchdog_usec;		/* 0: no systemd watchdog */
 
 	bool stopping;
@@ -245,6 +247,12 @@ int sipd_tls_inbound(struct sipd *d, const char *bind_addr,
 		     unsigned int sip_port, const char *agent_pem);
 unsigned int sipd_tls_port(struct sipd *d);
 void sipd_reg_tls_failed(struct sipd *d, const char *reason);
+
+/* filter.c: Restricted_Access_Domains below the stack */
+void sipd_filter_update(struct sipd *d);
+void sipd_filter_done(struct sipd *d);
+bool sipd_filter_active(struct sipd *d);
+int sipd_filter_allows(struct sipd *d, const struct in_addr *addr);
 
 /* audio.c: client of org.deskphone.Audio1 */
 void sipd_audio_ring(struct sipd *d, bool on);

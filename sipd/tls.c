@@ -33,10 +33,11 @@
  * newer, SNI.  A failed check closes the loopback side, never falls
  * back to plain, and tells the main loop why (sipd_reg_tls_failed()).
  *
- * Each relayed connection is served by a thread of its own with
- * blocking I/O: there are only a few (the registrar, an outbound
- * proxy), and the su_root loop never waits for a handshake.  The
- * threads talk to the loop through a pipe only.
+ * Each relayed connection is served by one worker thread with blocking
+ * I/O (workers are kept and reused, at most 40; inbound connections at
+ * most 24 at once, so the registrar's always find one), and the
+ * su_root loop never waits for a handshake.  The threads talk to the
+ * loop through a pipe only.
  */
 
 #define SIPD_TLS_CONNECT_MS 3000
@@ -66,6 +67,8 @@ struct sipd_tls_trust {
 };
 
 struct sipd_tls_conn {
+	struct sipd_tls_conn *next;	/* in the work queue */
+	void *(*run)(void *conn);	/* frees the connection */
 	struct sipd_tls_trust *trust;
 	int local_fd;			/* sofia's side, on loopback */
 	int server_fd;			/* the TLS side */
@@ -104,9 +107,21 @@ struct sipd_tls {
 	gnutls_certificate_credentials_t in_cred;
 };
 
-#define SIPD_TLS_INBOUND_MAX 64
+#define SIPD_TLS_INBOUND_MAX 24
+#define SIPD_TLS_WORKERS_MAX 40
+#define SIPD_TLS_IDLE_MS (300 * 1000)	/* an inbound connection */
 
 static unsigned int sipd_tls_inbound_n;	/* under sipd_tls_lock */
+
+/*
+ * Worker threads, kept for the life of sipd: GnuTLS 3.7 leaves about
+ * 220 bytes behind for every thread that used its random generator,
+ * so a thread per connection grew without bound (bench/sipd-tls-mem.sh).
+ */
+static pthread_cond_t sipd_tls_work = PTHREAD_COND_INITIALIZER;
+static struct sipd_tls_conn *sipd_tls_queue, **sipd_tls_queue_tail =
+	&sipd_tls_queue;
+static unsigned int sipd_tls_workers, sipd_tls_idle;
 
 /* sofia's connections, so that a new target can close them. */
 static pthread_mutex_t sipd_tls_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -454,11 +469,12 @@ static void sipd_tls_pump(struct sipd_tls_conn *c, gnutls_session_t s)
 	ssize_t n;
 
 	for (;;) {
-		if (gnutls_record_check_pending(s) == 0 &&
-		    poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
+		if (gnutls_record_check_pending(s) == 0) {
+			n = poll(p, 2, c->inbound ? SIPD_TLS_IDLE_MS : -1);
+			if (n < 0 && errno == EINTR)
 				continue;
-			return;
+			if (n <= 0)
+				return;	/* error, or an idle inbound */
 		}
 
 		if (gnutls_record_check_pending(s) > 0 ||
@@ -588,18 +604,62 @@ static void *sipd_tls_thread(void *arg)
 	return NULL;
 }
 
-static int sipd_tls_spawn(void *(*fn)(void *), void *arg)
+static void *sipd_tls_worker(void *arg)
+{
+	struct sipd_tls_conn *c;
+
+	for (;;) {
+		pthread_mutex_lock(&sipd_tls_lock);
+		while (!sipd_tls_queue) {
+			sipd_tls_idle++;
+			pthread_cond_wait(&sipd_tls_work, &sipd_tls_lock);
+			sipd_tls_idle--;
+		}
+
+		c = sipd_tls_queue;
+		sipd_tls_queue = c->next;
+		if (!sipd_tls_queue)
+			sipd_tls_queue_tail = &sipd_tls_queue;
+		pthread_mutex_unlock(&sipd_tls_lock);
+
+		c->run(c);
+	}
+
+	return NULL;
+}
+
+/* Queues @c for a worker, starting one when none is free. */
+static int sipd_tls_submit(struct sipd_tls_conn *c, void *(*run)(void *))
 {
 	pthread_attr_t attr;
 	pthread_t th;
-	int r;
+	bool spawn;
+	int r = 0;
 
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 256 * 1024);
-	r = pthread_create(&th, &attr, fn, arg);
-	pthread_attr_destroy(&attr);
-	return -r;
+	c->run = run;
+	c->next = NULL;
+
+	pthread_mutex_lock(&sipd_tls_lock);
+	spawn = sipd_tls_idle == 0 && sipd_tls_workers < SIPD_TLS_WORKERS_MAX;
+	if (spawn) {
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		pthread_attr_setstacksize(&attr, 256 * 1024);
+		r = -pthread_create(&th, &attr, sipd_tls_worker, NULL);
+		pthread_attr_destroy(&attr);
+		if (r == 0)
+			sipd_tls_workers++;
+	}
+
+	/* every worker busy and none to add: it waits in the queue */
+	if (r == 0 || sipd_tls_workers > 0) {
+		*sipd_tls_queue_tail = c;
+		sipd_tls_queue_tail = &c->next;
+		pthread_cond_signal(&sipd_tls_work);
+		r = 0;
+	}
+	pthread_mutex_unlock(&sipd_tls_lock);
+	return r;
 }
 
 static int sipd_tls_in_accept_cb(struct sipd *d, su_wait_t *w, void *arg)
@@ -638,7 +698,7 @@ static int sipd_tls_in_accept_cb(struct sipd *d, su_wait_t *w, void *arg)
 	c->local_fd = -1;
 	c->server_cred = t->in_cred;
 	c->sofia = t->sofia;
-	r = sipd_tls_spawn(sipd_tls_in_thread, c);
+	r = sipd_tls_submit(c, sipd_tls_in_thread);
 	if (r < 0) {
 		log_err("TLS port: cannot start a thread: %s", strerror(-r));
 		close(fd);
@@ -764,7 +824,7 @@ static void sipd_tls_start_conn(struct sipd *d, int fd)
 	c->notify_fd = t->notify_wr;
 	c->trust = sipd_tls_trust_ref(t->trust);
 
-	r = sipd_tls_spawn(sipd_tls_thread, c);
+	r = sipd_tls_submit(c, sipd_tls_thread);
 	if (r < 0) {
 		log_err("TLS relay: cannot start a thread: %s", strerror(-r));
 		sipd_tls_trust_unref(c->trust);
