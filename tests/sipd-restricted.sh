@@ -119,7 +119,8 @@ assert s.getsockname()[0] == "127.0.0.2", s.getsockname()' ||
 			-e 1000-1005 -m $m 127.0.0.1 > "$WORK/svwar-$m.log" 2>&1
 		grep -q 'SIP/2.0' "$WORK/svwar-$m.log" &&
 			dp_fail "svwar $m got a response: $(cat "$WORK/svwar-$m.log")"
-XX
+		grep -q 'found nothing' "$WORK/svwar-$m.log" ||
+			dp_fail "svwar $m found something"
 	done
 	ip route replace local 127.0.0.1 dev lo table local src 127.0.0.1
 	[ "$(prop CallState)" = idle ] || dp_fail "svwar made the phone ring"
