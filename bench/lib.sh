@@ -233,7 +233,7 @@ bench_sipp() {
 	dp_spawn "$name" sh -c 'cd "$1" && shift && exec "$@"' sh \
 		"$WORK/sipp-$name" timeout 300 sipp -sf "$BENCH_DIR/$sf" \
 		"127.0.0.1:$port" -i 127.0.0.1 -p "$lport" -mp "$mport" \
-		-s "$svc" -nostdin -timeout 240s -timeout_error -trace_err "$@"
+		-s "$svc" -nostdin -timeout 240s -timeout_error -trace_err ${BENCH_SIPP_OPTS:-} "$@"
 }
 
 # bench_sipp_wait NAME: sipp's exit status (0: every call succeeded)
