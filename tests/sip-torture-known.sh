@@ -4,7 +4,8 @@
 # as tests/sip-torture.sh does.  NOT in TESTS: it fails until they are
 # fixed (fuzz/Makefile.inc lists it).  sipd runs with its address space
 # capped at 1 GB, so that a runaway allocation cannot hurt the machine;
-# after the messages it must still run and answer an OPTIONS.
+# after the messages it must still run and answer an OPTIONS.  Then
+# the loop again from 127.0.0.2, outside Restricted_Access_Domains.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 dp_unshare_net "$@"
 
@@ -30,6 +31,14 @@ python3 "$TORTURE/send.py" 127.0.0.1 "$SPORT" "$TORTURE"/known/*.sip \
 	> "$WORK/known.out" 2>&1
 rc=$?
 cat "$WORK/known.out" >&2
+# from outside Restricted_Access_Domains (localhost = 127.0.0.1)
+busctl --system call org.deskphone.Sip /org/deskphone/Sip \
+	org.deskphone.Parameters1 Set ss Restricted_Access_Domains localhost ||
+	dp_fail "cannot set Restricted_Access_Domains"
+sleep 1
+TORTURE_SRC=127.0.0.2 python3 "$TORTURE/send.py" 127.0.0.1 "$SPORT" \
+	"$TORTURE"/known-rad/*.sip > "$WORK/rad.out" 2>&1 || rc=1
+cat "$WORK/rad.out" >&2
 rss=$(ps -o rss= -C sipd | sort -n | tail -1)
 dp_log "sipd resident size after the messages: ${rss:-?} KB"
 python3 "$TORTURE/send.py" 127.0.0.1 "$SPORT" \

@@ -16,7 +16,8 @@ Only answers carrying this message's fresh $CALLID/$BRANCH count.
 The outcome is the first final status (>= 200) received within 2 s, or
 "drop" when none came; "180" means the phone rang: then a CANCEL is
 sent and its 487 awaited.  A non-2xx final answer to an INVITE is
-ACKed.  Prints one line per message; exits 1 when any outcome was not
+ACKed.  TORTURE_SRC sets the source address (default 127.0.0.1).
+Prints one line per message; exits 1 when any outcome was not
 expected.  Only loopback targets are accepted.
 """
 
@@ -28,7 +29,7 @@ import time
 import uuid
 
 
-def load(path, host, port, lport):
+def load(path, host, port, lhost, lport):
     head, text = {}, []
     with open(path, encoding="latin-1") as f:
         lines = f.read().split("\n")
@@ -38,7 +39,7 @@ def load(path, host, port, lport):
     while lines and lines[-1] == "":
         lines.pop()
     uid = uuid.uuid4().hex[:12]
-    subst = {"$HOST": host, "$PORT": str(port), "$LPORT": str(lport),
+    subst = {"$LHOST": lhost, "$HOST": host, "$PORT": str(port), "$LPORT": str(lport),
              "$BRANCH": "z9hG4bK" + uid, "$CALLID": uid + "@torture",
              "$TAG": "t" + uid[:6]}
     eol = "\n" if head.get("eol") == "lf" else "\r\n"
@@ -116,11 +117,14 @@ def main():
     if not host.startswith("127."):
         sys.exit("only loopback targets")
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind(("127.0.0.1", 0))
+    src = os.environ.get("TORTURE_SRC", "127.0.0.1")
+    if not src.startswith("127."):
+        sys.exit("only loopback sources")
+    sock.bind((src, 0))
     lport = sock.getsockname()[1]
     bad = 0
     for path in files:
-        expect, data, uid = load(path, host, port, lport)
+        expect, data, uid = load(path, host, port, src, lport)
         got, final = run(sock, (host, port), data, uid)
         ok = got in expect
         if got == "180" and final not in (487, None):
