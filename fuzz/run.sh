@@ -8,9 +8,10 @@
 # SECONDS per target (default 20); targets default to all of them.
 # BUILDDIR is a configured build tree (for config.h; default
 # $top_builddir, else the source tree); when it was configured with
-# --enable-fuzzing CC=clang, its fuzz/fuzz-<target> are used as built.  Each target's new corpus
-# entries, crash inputs and log go to OUTDIR/<target> (default a new
-# directory under /tmp, kept); fuzz/corpus is never written.
+# --enable-fuzzing CC=clang, its fuzz/fuzz-<target> are used as built.
+# Each target's new corpus entries, crash inputs and log go to
+# OUTDIR/<target> (default a new directory under /tmp, kept);
+# fuzz/corpus is never written.
 # Prints one line per target: executions, corpus size, crashes.
 # Exit status 1 when any target crashed or could not be built.
 set -u

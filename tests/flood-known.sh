@@ -6,4 +6,6 @@
 # set-up 0.6-8.4 s, bob's BYE handled after ~11 s (sipd falls behind
 # the flood; see fuzz/README.md, findings).
 export FLOOD_STRICT=1
-exec /bin/bash "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/tests/flood.sh" "$@"
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+export top_srcdir
+exec /bin/bash "$top_srcdir/tests/flood.sh" "$@"

@@ -39,7 +39,8 @@ def load(path, host, port, lhost, lport):
     while lines and lines[-1] == "":
         lines.pop()
     uid = uuid.uuid4().hex[:12]
-    subst = {"$LHOST": lhost, "$HOST": host, "$PORT": str(port), "$LPORT": str(lport),
+    subst = {"$LHOST": lhost, "$HOST": host, "$PORT": str(port),
+             "$LPORT": str(lport),
              "$BRANCH": "z9hG4bK" + uid, "$CALLID": uid + "@torture",
              "$TAG": "t" + uid[:6]}
     eol = "\n" if head.get("eol") == "lf" else "\r\n"
