@@ -277,6 +277,35 @@ static void sipd_reg_retry_cb(struct sipd *d, su_timer_t *t, void *arg)
 	sipd_reg_start(d);
 }
 
+/*
+ * Ends the current registration handle.  nua un-REGISTERs a binding
+ * when its handle is destroyed; to a registrar now outside
+ * Restricted_Access_Domains that un-REGISTER would go unanswered (the
+ * socket filter drops the answer) and nta would retransmit it for 32 s,
+ * past a new registration of the same contact, deleting it.  Such a
+ * handle is parked instead and destroyed with the stack.
+ */
+static void sipd_reg_drop(struct sipd *d)
+{
+	struct sipd_reg *reg = &d->reg;
+	size_t i;
+
+	sipd_timeout_forget(d, reg->nh);
+	if (reg->state == SIPD_REG_REGISTERED &&
+	    sipd_filter_allows(d, &reg->addr.sin_addr) == 0) {
+		for (i = 0; i < SIPD_REG_PARKED; i++) {
+			if (!reg->parked[i]) {
+				reg->parked[i] = reg->nh;
+				reg->nh = NULL;
+				return;
+			}
+		}
+	}
+
+	nua_handle_destroy(reg->nh);
+	reg->nh = NULL;
+}
+
 static void sipd_reg_fail(struct sipd *d, const char *reason)
 {
 	struct sipd_reg *reg = &d->reg;
@@ -286,11 +315,8 @@ static void sipd_reg_fail(struct sipd *d, const char *reason)
 		reg->failures++;
 
 	su_timer_reset(reg->refresh_timer);
-	if (reg->nh) {
-		sipd_timeout_forget(d, reg->nh);
-		nua_handle_destroy(reg->nh);
-		reg->nh = NULL;
-	}
+	if (reg->nh)
+		sipd_reg_drop(d);
 
 	log_warning("Registration failed: %s; retrying in %u.%u s", reason,
 		    ms / 1000, ms % 1000 / 100);
@@ -408,6 +434,7 @@ static int sipd_reg_prepare(struct sipd *d, char *reason, size_t len)
 			return r;
 	}
 
+	reg->addr = sin;
 	sipd_reg_pick_local(d, &sin);
 	snprintf(reg->aor, sizeof(reg->aor), "sip:%s@%s",
 		 sipd_reg_param(d, "User_ID_1_"), proxy);
@@ -695,10 +722,10 @@ static bool sipd_reg_unregister(struct sipd *d)
 	if (!reg->nh)
 		return reg->old_nh != NULL;
 
-	if (reg->state != SIPD_REG_REGISTERED || reg->old_nh) {
-		sipd_timeout_forget(d, reg->nh);
-		nua_handle_destroy(reg->nh);
-		reg->nh = NULL;
+	/* never to a registrar now outside Restricted_Access_Domains */
+	if (reg->state != SIPD_REG_REGISTERED || reg->old_nh ||
+	    sipd_filter_allows(d, &reg->addr.sin_addr) == 0) {
+		sipd_reg_drop(d);
 		return reg->old_nh != NULL;
 	}
 

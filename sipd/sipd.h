@@ -70,7 +70,11 @@ struct sipd_reg {
 	char registrar[128];		/* sip:IP:port;transport=... */
 	char aor[300];
 	char proxy_host[256];		/* Proxy_1_ host, no port */
+	struct sockaddr_in addr;	/* the registrar's address */
+	nua_handle_t *parked[4];	/* see sipd_reg_drop() */
 };
+
+#define SIPD_REG_PARKED 4
 
 struct sipd_call {
 	nua_handle_t *nh;
