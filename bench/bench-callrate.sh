@@ -133,13 +133,13 @@ echo
 printf '%-44s %6s %s\n' target ratio verdict
 r=$(bench_ratio "$(best sipd)" "$(best baresip)")
 printf '%-44s %6s %s\n' "sipd / baresip >= 2" "$r" \
-	"$(bench_verdict "$(awk -v r="$r" 'BEGIN { print (r != "-" && r >= 2) }')")"
+	"$(bench_cmp "$r" '>=' 2)"
 r=$(bench_ratio "$(best sipd-serial)" "$(best baresip-serial)")
 printf '%-44s %6s %s\n' "serial: sipd / baresip >= 2" "$r" \
-	"$(bench_verdict "$(awk -v r="$r" 'BEGIN { print (r != "-" && r >= 2) }')")"
+	"$(bench_cmp "$r" '>=' 2)"
 r=$(bench_ratio "$(best sipd-auth)" "$(best baresip)")
 printf '%-44s %6s %s\n' "sipd with Auth INVITE / baresip >= 2" "$r" \
-	"$(bench_verdict "$(awk -v r="$r" 'BEGIN { print (r != "-" && r >= 2) }')")"
+	"$(bench_cmp "$r" '>=' 2)"
 echo "sipd answered by: $answer (native: Auto_Answer_1_; bus: a D-Bus" \
 	"client calling Answer()); TLS: not measured (no TLS in Debian's sipp)"
 bench_footer

@@ -135,7 +135,7 @@ printf '%-40s %14s\n' "baresip % of a core, in a call" "$baresip_call"
 echo
 printf '%-40s %8s %s\n' target value verdict
 printf '%-40s %8s %s\n' "audiod in a call < 2 % of a core" "$audiod_call" \
-	"$(bench_verdict "$(awk -v v="$audiod_call" 'BEGIN { print (v < 2) }')")"
+	"$(bench_cmp "$audiod_call" '<' 2)"
 echo "sipd answered by: $ANSWER; the sipd profile: $WORK/callgrind.calls" \
 	"(kept with DP_KEEP=1)"
 bench_footer

@@ -42,7 +42,8 @@ stamp_after() {
 # netd's PropertiesChanged times with State "bound"
 netd_bound_times() {
 	awk '/^signal time=/ { sub(/^signal time=/, ""); t = $1 }
-		/string "bound"/ { print t }' "$WORK/monitor.log" > "$WORK/netd-bound.txt"
+		/string "bound"/ { print t }' "$WORK/monitor.log" \
+		> "$WORK/netd-bound.txt"
 }
 
 netd_bound_after() {
@@ -73,7 +74,8 @@ run_udhcpc() {
 
 	shift
 	dp_spawn udhcpc ip netns exec "$NS_PHONE" env -i \
-		PATH=/usr/sbin:/usr/bin:/sbin:/bin busybox udhcpc -i "$VETH_PHONE" -f -q -n -t 10 -T 1 \
+		PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+		busybox udhcpc -i "$VETH_PHONE" -f -q -n -t 10 -T 1 \
 		-s "$HOOK" "$@"
 	dp_wait_for 30 hook_after "$t0" || dp_fail "udhcpc: no lease"
 	stamp_after "$t0" "$BENCH_STAMPS"
@@ -90,7 +92,8 @@ run_dhcpcd() {
 	echo "option domain_name_servers, routers, subnet_mask" \
 		>> "$WORK/dhcpcd.conf"
 	dp_spawn dhcpcd ip netns exec "$NS_PHONE" env -i \
-		PATH=/usr/sbin:/usr/bin:/sbin:/bin unshare --mount sh -c 'mount -t tmpfs tmpfs /run &&
+		PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+		unshare --mount sh -c 'mount -t tmpfs tmpfs /run &&
 		mount -t tmpfs tmpfs /var/lib/dhcpcd && exec "$@"' sh \
 		dhcpcd -f "$WORK/dhcpcd.conf" -c "$HOOK" \
 		-4 -B -1 -t 20 "$VETH_PHONE"
@@ -167,8 +170,7 @@ best_noarp=$(fastest "$(med 2)" "$(med 5)")
 echo
 printf '%-44s %6s %s\n' target ratio verdict
 verdict() {
-	[ "$1" = - ] && { echo "not measured"; return; }
-	bench_verdict "$(awk -v r="$1" 'BEGIN { print (r != "-" && r <= 1) }')"
+	bench_cmp "$1" '<=' 1
 }
 r=$(bench_ratio "$(med 1)" "$best")
 printf '%-44s %6s %s\n' "netd default / min(udhcpc, dhcpcd) <= 1" "$r" \

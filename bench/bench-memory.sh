@@ -103,10 +103,10 @@ printf '%-44s %6s %s\n' target ratio verdict
 for s in idle call; do
 	r=$(bench_ratio "$(pss_of "stack-$s")" "$(pss_of "baresip-$s")")
 	printf '%-44s %6s %s\n' "four together / baresip PSS ($s) <= 1" "$r" \
-		"$(bench_verdict "$(awk -v r="$r" 'BEGIN { print (r <= 1) }')")"
+		"$(bench_cmp "$r" '<=' 1)"
 	r=$(bench_ratio "$(pss_of "sipd-$s")" "$(pss_of "baresip-$s")")
 	printf '%-44s %6s %s\n' "sipd / baresip PSS ($s) <= 0.5" "$r" \
-		"$(bench_verdict "$(awk -v r="$r" 'BEGIN { print (r <= 0.5) }')")"
+		"$(bench_cmp "$r" '<=' 0.5)"
 done
 echo "sipd answered by: $answer (native: its auto-answer parameter;" \
 	"bus: a D-Bus client calling Answer())"

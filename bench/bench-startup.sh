@@ -123,6 +123,6 @@ printf '%-30s %8s %14s\n' "baresip" "$theirs" \
 echo
 printf '%-30s %8s %s\n' target value verdict
 printf '%-30s %8s %s\n' "ours < 500 ms" "$ours" \
-	"$(bench_verdict "$(awk -v v="$ours" 'BEGIN { print (v < 500) }')")"
+	"$(bench_cmp "$ours" '<' 500)"
 printf '%-30s %8s\n' "ours / baresip" "$(bench_ratio "$ours" "$theirs")"
 bench_footer

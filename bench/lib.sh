@@ -72,13 +72,15 @@ bench_ratio() {
 		else printf "%.2f\n", a / b }'
 }
 
-# bench_verdict OK-EXPRESSION-RESULT: "met" or "MISSED" (argument 0/1)
-bench_verdict() {
-	if [ "$1" = 1 ]; then
-		echo met
-	else
-		echo MISSED
-	fi
+# bench_cmp VALUE OP LIMIT: "met" or "MISSED" for VALUE OP LIMIT (OP is
+# <, <=, >=), "not measured" when VALUE is "-"
+bench_cmp() {
+	awk -v v="$1" -v op="$2" -v l="$3" 'BEGIN {
+		if (v == "-" || v == "") { print "not measured"; exit }
+		if (op == "<") ok = v + 0 < l + 0
+		else if (op == "<=") ok = v + 0 <= l + 0
+		else ok = v + 0 >= l + 0
+		print (ok ? "met" : "MISSED") }'
 }
 
 # bench_footer: the machine and how to get the table again
@@ -86,7 +88,9 @@ bench_footer() {
 	echo
 	echo "machine: $(nproc) CPU $(sed -n 's/^model name[^:]*: //p' \
 		/proc/cpuinfo | head -n 1), $(uname -r), $(date -u +%F)"
-	echo "reproduce: sudo bench/$(basename "$0")${BENCH_ARGS:+ $BENCH_ARGS}" \
+	local args=${BENCH_ARGS:+ $BENCH_ARGS}
+
+	echo "reproduce: sudo bench/$(basename "$0")$args" \
 		"(from the source tree; top_builddir=$BUILD)"
 }
 
@@ -95,7 +99,8 @@ bench_programs() {
 	local d
 
 	for d in sipd audiod netd webd; do
-		[ -x "$BUILD/$d/$d" ] || dp_fail "$d is not built ($BUILD/$d/$d)"
+		[ -x "$BUILD/$d/$d" ] ||
+			dp_fail "$d is not built ($BUILD/$d/$d)"
 	done
 	E2E_SIPD=$BUILD/sipd/sipd
 	E2E_AUDIOD=$BUILD/audiod/audiod
@@ -233,7 +238,8 @@ bench_sipp() {
 	dp_spawn "$name" sh -c 'cd "$1" && shift && exec "$@"' sh \
 		"$WORK/sipp-$name" timeout 300 sipp -sf "$BENCH_DIR/$sf" \
 		"127.0.0.1:$port" -i 127.0.0.1 -p "$lport" -mp "$mport" \
-		-s "$svc" -nostdin -timeout 240s -timeout_error -trace_err ${BENCH_SIPP_OPTS:-} "$@"
+		-s "$svc" -nostdin -timeout 240s -timeout_error -trace_err \
+		${BENCH_SIPP_OPTS:-} "$@"
 }
 
 # bench_sipp_wait NAME: sipp's exit status (0: every call succeeded)
