@@ -360,3 +360,95 @@ int sipd_auth_invite(struct sipd *d, nua_handle_t *nh, const sip_t *sip)
 
 	return 1;
 }
+
+/* The challenge to answer: SHA-256 when offered, else MD5. */
+static const msg_auth_t *sipd_auth_pick(const msg_auth_t *au,
+					gnutls_digest_algorithm_t *alg)
+{
+	const msg_auth_t *md5 = NULL;
+	char a[24];
+
+	for (; au; au = au->au_next) {
+		if (!au->au_scheme || strcasecmp(au->au_scheme, "Digest"))
+			continue;
+
+		sipd_auth_get(au, "algorithm=", a, sizeof(a));
+		if (!strcasecmp(a, "SHA-256")) {
+			*alg = GNUTLS_DIG_SHA256;
+			return au;
+		}
+		if ((!*a || !strcasecmp(a, "MD5")) && !md5)
+			md5 = au;
+	}
+
+	*alg = GNUTLS_DIG_MD5;
+	return md5;
+}
+
+/*
+ * (Proxy-)Authorization value answering the challenge in @sip for
+ * @method @uri, with the line's credentials, computed here so that no
+ * credentials are ever cached in a call's nua handle (nua would answer
+ * a far end's challenge to BYE with them: "SIPDigestLeak").  @realm
+ * gets the challenge's realm.
+ */
+int sipd_auth_client(struct sipd *d, int status, const sip_t *sip,
+		     const char *method, const char *uri, char *out,
+		     size_t len, char *realm, size_t realm_len)
+{
+	const char *user = sipd_auth_param(d, "Auth_ID_1_");
+	const msg_auth_t *au;
+	gnutls_digest_algorithm_t alg;
+	struct sipd_digest g = { .nc = "00000001" };
+	char qop[64], opaque[200], expected[65], ha1[65], ha2[65];
+	unsigned char raw[8];
+	int n;
+
+	if (!*user)
+		user = sipd_auth_param(d, "User_ID_1_");
+
+	au = sipd_auth_pick(status == 401 ? sip->sip_www_authenticate :
+				sip->sip_proxy_authenticate, &alg);
+	if (!au)
+		return -EBADMSG;
+
+	sipd_auth_get(au, "realm=", g.realm, sizeof(g.realm));
+	sipd_auth_get(au, "nonce=", g.nonce, sizeof(g.nonce));
+	sipd_auth_get(au, "qop=", qop, sizeof(qop));
+	sipd_auth_get(au, "opaque=", opaque, sizeof(opaque));
+	snprintf(g.uri, sizeof(g.uri), "%s", uri);
+	snprintf(realm, realm_len, "%s", g.realm);
+	if (!g.nonce[0] || gnutls_rnd(GNUTLS_RND_NONCE, raw, sizeof(raw)) < 0)
+		return -EBADMSG;
+	sipd_auth_hex(raw, sizeof(raw), g.cnonce);
+
+	if (strstr(qop, "auth") && !strstr(qop, "auth-int")) {
+		snprintf(g.qop, sizeof(g.qop), "auth");
+		if (sipd_auth_expected(d, &g, alg, user, method, expected) < 0)
+			return -ENOSPC;
+	} else {
+		/* RFC 2069 style, without qop */
+		const char *p1[] = { user, g.realm,
+				     sipd_auth_param(d, "Password_1_"), NULL };
+		const char *p2[] = { method, g.uri, NULL };
+		const char *p3[] = { ha1, g.nonce, ha2, NULL };
+
+		if (sipd_auth_h(alg, ha1, p1) < 0 ||
+		    sipd_auth_h(alg, ha2, p2) < 0 ||
+		    sipd_auth_h(alg, expected, p3) < 0)
+			return -ENOSPC;
+	}
+
+	n = snprintf(out, len, "Digest username=\"%s\", realm=\"%s\", "
+		     "nonce=\"%s\", uri=\"%s\", response=\"%s\", "
+		     "algorithm=%s%s%s%s%s%s%s%s", user, g.realm, g.nonce,
+		     g.uri, expected,
+		     alg == GNUTLS_DIG_SHA256 ? "SHA-256" : "MD5",
+		     g.qop[0] ? ", qop=auth, nc=" : "", g.qop[0] ? g.nc : "",
+		     g.qop[0] ? ", cnonce=\"" : "", g.qop[0] ? g.cnonce : "",
+		     g.qop[0] ? "\"" : "", opaque[0] ? ", opaque=\"" : "",
+		     opaque[0] ? opaque : "");
+	if (n > 0 && opaque[0] && (size_t)n + 1 < len)
+		strcat(out, "\"");
+	return n < 0 || (size_t)n + 1 >= len ? -ENOSPC : 0;
+}

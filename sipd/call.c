@@ -199,6 +199,7 @@ static void sipd_call_send_invite(struct sipd *d)
 	log_info("Calling %s%s", c->remote,
 		 sipd_call_has_stream(c) ? "" : " without audio");
 	nua_invite(c->nh, SIPTAG_CONTACT_STR(contact), SIPD_CALL_SOA_TAGS(sdp),
+		   TAG_IF(c->auth_line[0], SIPTAG_HEADER_STR(c->auth_line)),
 		   TAG_END());
 	sipd_call_sent(d, "INVITE");
 }
@@ -441,22 +442,78 @@ static void sipd_call_state_event(struct sipd *d, nua_handle_t *nh,
 	}
 }
 
+/*
+ * Whether a challenge to our initial INVITE may be answered: only when
+ * the INVITE went to our own proxy (Outbound_Proxy_1_ or Proxy_1_), and
+ * for the registrar's realm once the registrar has told it.  A far end
+ * (a direct call, or one relayed by the proxy) gets no credentials.
+ */
+static bool sipd_call_may_authenticate(struct sipd *d, const char *realm)
+{
+	if (!d->next_hop[0]) {
+		log_notice("Challenge to a direct call (no proxy): not "
+			   "answering with the line's credentials");
+		return false;
+	}
+
+	if (d->reg.realm[0] && strcmp(realm, d->reg.realm) != 0) {
+		log_notice("Challenge for realm '%s', not our registrar's "
+			   "'%s': not answering", realm, d->reg.realm);
+		return false;
+	}
+
+	return true;
+}
+
+/*
+ * The proxy challenged our INVITE: send it again, on a new handle, with
+ * credentials computed here.  nua_authenticate() would cache them in
+ * the call's handle, and nua would then answer any later challenge to
+ * a request in that dialog (a far end challenging our BYE) by itself.
+ */
+static int sipd_call_reinvite_auth(struct sipd *d, int status,
+				   const sip_t *sip)
+{
+	struct sipd_call *c = &d->call;
+	char auth[1200], realm[128], to[310], from[400];
+	nua_handle_t *nh;
+	int r;
+
+	r = sipd_auth_client(d, status, sip, "INVITE", c->remote, auth,
+			     sizeof(auth), realm, sizeof(realm));
+	if (r < 0 || !sipd_call_may_authenticate(d, realm))
+		return r < 0 ? r : -EPERM;
+
+	snprintf(to, sizeof(to), "<%s>", c->remote);
+	sipd_reg_from(d, from, sizeof(from));
+	nh = nua_handle(d->nua, NULL, NUTAG_URL(sipd_url(c->remote)),
+			SIPTAG_TO_STR(to), SIPTAG_FROM_STR(from), TAG_END());
+	if (!nh)
+		return -ENOMEM;
+
+	sipd_timeout_forget(d, c->nh);
+	nua_handle_destroy(c->nh);
+	c->nh = nh;
+	c->auth_tries++;
+	snprintf(c->auth_line, sizeof(c->auth_line), "%s: %s",
+		 status == 401 ? "Authorization" : "Proxy-Authorization", auth);
+	sipd_call_send_invite(d);
+	return 0;
+}
+
 static void sipd_call_r_invite(struct sipd *d, nua_handle_t *nh, int status,
 			       const char *phrase, const sip_t *sip)
 {
 	struct sipd_call *c = &d->call;
-	char auth[600];
 
 	if (nh != c->nh || status < 300)
 		return;
 
+	/* only the initial INVITE, once; never a re-INVITE in the dialog */
 	if ((status == 401 || status == 407) && sip && c->auth_tries == 0 &&
-	    sipd_reg_auth(d, status, sip, auth, sizeof(auth)) == 0) {
-		c->auth_tries++;
-		nua_authenticate(nh, NUTAG_AUTH(auth), TAG_END());
-		sipd_call_sent(d, "INVITE");
+	    c->state == SIPD_CALL_DIALING &&
+	    sipd_call_reinvite_auth(d, status, sip) == 0)
 		return;
-	}
 
 	if (!c->end_reason[0])
 		snprintf(c->end_reason, sizeof(c->end_reason), "%d %s", status,
@@ -465,6 +522,21 @@ static void sipd_call_r_invite(struct sipd *d, nua_handle_t *nh, int status,
 	/* nua waits for credentials after a challenge: end it ourselves */
 	if (status == 401 || status == 407)
 		sipd_call_finish(d, status, phrase);
+}
+
+/*
+ * Our BYE (or CANCEL) was challenged: a far end fishing for a digest of
+ * the line's password.  Nothing is answered; the call ends here.
+ */
+static void sipd_call_r_bye(struct sipd *d, nua_handle_t *nh, int status,
+			    const char *phrase)
+{
+	if (nh != d->call.nh || (status != 401 && status != 407))
+		return;
+
+	log_notice("The far end challenged our BYE/CANCEL (%d %s): no "
+		   "credentials sent, ending the call here", status, phrase);
+	sipd_call_finish(d, status, phrase);
 }
 
 static void sipd_call_set_reason(struct sipd *d, nua_handle_t *nh,
@@ -490,6 +562,10 @@ void sipd_call_event(struct sipd *d, nua_event_t event, int status,
 		break;
 	case nua_r_invite:
 		sipd_call_r_invite(d, nh, status, phrase, sip);
+		break;
+	case nua_r_bye:
+	case nua_r_cancel:
+		sipd_call_r_bye(d, nh, status, phrase);
 		break;
 	case nua_i_bye:
 		sipd_call_set_reason(d, nh, "Remote hung up");

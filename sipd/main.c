@@ -208,10 +208,9 @@ static void sipd_nua_cb(nua_event_t event, int status, const char *phrase,
 	case nua_r_invite:
 	case nua_i_bye:
 	case nua_i_cancel:
-		sipd_call_event(d, event, status, phrase, nh, sip, tags);
-		break;
 	case nua_r_bye:
 	case nua_r_cancel:
+		sipd_call_event(d, event, status, phrase, nh, sip, tags);
 		break;
 	case nua_i_error:
 		log_warning("SIP stack error: %d %s", status, phrase);

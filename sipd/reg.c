@@ -585,6 +585,11 @@ int sipd_reg_auth(struct sipd *d, int status, const sip_t *sip, char *buf,
 	if (!realm || !au->au_scheme)
 		return -EBADMSG;
 
+	/* the registrar's realm: calls answer challenges only from it */
+	snprintf(d->reg.realm, sizeof(d->reg.realm), "%.*s",
+		 (int)strcspn(realm + (*realm == '"'), "\""),
+		 realm + (*realm == '"'));
+
 	return sipd_auth_string(buf, len, au->au_scheme, realm, user,
 				sipd_reg_param(d, "Password_1_"));
 }

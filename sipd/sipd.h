@@ -70,6 +70,7 @@ struct sipd_reg {
 	char registrar[128];		/* sip:IP:port;transport=... */
 	char aor[300];
 	char proxy_host[256];		/* Proxy_1_ host, no port */
+	char realm[128];		/* of the registrar's challenge */
 	struct sockaddr_in addr;	/* the registrar's address */
 	nua_handle_t *parked[4];	/* see sipd_reg_drop() */
 };
@@ -85,6 +86,7 @@ struct sipd_call {
 	char codec[8];
 	char end_reason[160];
 	unsigned int auth_tries;
+	char auth_line[1300];		/* credentials of the re-sent INVITE */
 
 	/* media: our side from audiod, the far side from its SDP */
 	bool stream_pending;		/* OpenStream sent, no reply yet */
@@ -228,6 +230,9 @@ int sipd_resolve(struct sipd *d, const char *host, struct in_addr *addrs,
 
 /* auth.c: Auth_INVITE_1_ */
 int sipd_auth_invite(struct sipd *d, nua_handle_t *nh, const sip_t *sip);
+int sipd_auth_client(struct sipd *d, int status, const sip_t *sip,
+		     const char *method, const char *uri, char *out,
+		     size_t len, char *realm, size_t realm_len);
 
 /* timeout.c: ResponseTimeout for netd's DHCP_Timeout_On_Renewal */
 int sipd_timeout_init(struct sipd *d);
