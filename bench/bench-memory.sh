@@ -5,7 +5,9 @@
 # baresip as the phone (ALSA on the same file PCMs, registered, answering
 # by itself), idle and in a call.  The caller is sipp with -rtp_echo, so
 # RTP flows both ways and no second baresip shares baresip's libraries
-# (which would lower its PSS).  Target: the four together at most
+# (which would lower its PSS).  PSS also shares pages with whatever
+# else runs on the machine (other tests, on a shared one), so USS (the
+# private pages) is printed too.  Target: the four together at most
 # baresip's PSS, sipd alone at most half of it.
 . "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 dp_unshare_net "$@"
@@ -19,33 +21,74 @@ E2E_KPORT=5060
 PHONE_PORT=5062
 ALICE_PORT=5080
 SETTLE=$([ -n "$BENCH_QUICK" ] && echo 1 || echo 3)
+SAMPLES=$(bench_runs 5)
 
-# measure LABEL KEY PID: one table row, also kept in mem.txt as KEY
-measure() {
+# sample KEY PID: "KEY PSS RSS USS" appended to samples.txt
+sample() {
 	local m
 
-	m=$(bench_mem "$3") || dp_fail "cannot read the memory of $1 ($3)"
-	printf '%-24s %8s %8s\n' "$1" $m
-	echo "$2 $m" >> "$WORK/mem.txt"
+	m=$(bench_mem "$2") || dp_fail "cannot read the memory of $1 ($2)"
+	echo "$1 $m" >> "$WORK/samples.txt"
 }
 
-# measure_stack STATE: the four daemons, then their sum
-measure_stack() {
-	local d
+# sample_stack STATE: the four daemons and their sum, at one moment
+sample_stack() {
+	local d m pss=0 rss=0 uss=0
 
 	for d in sipd audiod netd webd; do
-		measure "$d $1" "$d-$1" "$(dp_pid "$d")"
+		m=$(bench_mem "$(dp_pid "$d")") ||
+			dp_fail "cannot read the memory of $d"
+		echo "$d-$1 $m" >> "$WORK/samples.txt"
+		set -- "$1" $m
+		pss=$((pss + $2))
+		rss=$((rss + $3))
+		uss=$((uss + $4))
+		set -- "$1"
 	done
-	awk -v s="$1" '$1 ~ "-" s "$" && $1 !~ /^baresip/ {
-		pss += $2; rss += $3 } END {
-		printf "%-24s %8s %8s\n", "four together " s, pss, rss
-		print "stack-" s, pss, rss >> "'"$WORK"'/mem.txt" }' \
-		"$WORK/mem.txt"
+	echo "stack-$1 $pss $rss $uss" >> "$WORK/samples.txt"
+}
+
+# samples WHAT...: SAMPLES samples of each WHAT (stack-STATE or
+# KEY=PID), one second apart; other processes start and stop on a
+# shared machine and move the shared pages, so the medians are kept
+samples() {
+	local i w
+
+	for i in $(seq 1 "$SAMPLES"); do
+		for w in "$@"; do
+			case "$w" in
+			stack-*) sample_stack "${w#stack-}" ;;
+			*) sample "${w%%=*}" "${w#*=}" ;;
+			esac
+		done
+		[ "$i" = "$SAMPLES" ] || sleep 1
+	done
+}
+
+# median of column COL (2 PSS, 3 RSS, 4 USS) of KEY's samples
+sample_median() {
+	awk -v k="$1" -v c="$2" '$1 == k { print $c }' "$WORK/samples.txt" |
+		bench_median
+}
+
+# row LABEL KEY: one table row from the medians, kept in mem.txt
+row() {
+	local m
+
+	m="$(sample_median "$2" 2) $(sample_median "$2" 3)"
+	m="$m $(sample_median "$2" 4)"
+	printf '%-24s %8s %8s %8s\n' "$1" $m
+	echo "$2 $m" >> "$WORK/mem.txt"
 }
 
 # the PSS recorded for KEY
 pss_of() {
 	awk -v k="$1" '$1 == k { print $2 }' "$WORK/mem.txt"
+}
+
+# the USS recorded for KEY
+uss_of() {
+	awk -v k="$1" '$1 == k { print $4 }' "$WORK/mem.txt"
 }
 
 audiod_streaming() {
@@ -69,34 +112,46 @@ answer=$(bench_sipd_autoanswer)
 bench_baresip_phone alice alice "$ALICE_PORT" 4445 37000-37099 auto
 
 sleep "$SETTLE"
-: > "$WORK/mem.txt"
-{
-	echo "memory in KiB (PSS shares each library page among its users)"
-	printf '%-24s %8s %8s\n' what PSS RSS
-	measure_stack idle
-	measure "baresip idle" baresip-idle "$(dp_pid alice)"
-} > "$WORK/table1.txt"
+: > "$WORK/samples.txt"
+samples stack-idle "baresip-idle=$(dp_pid alice)"
 for d in sipd audiod netd webd alice; do
 	dp_log "$d idle, largest PSS (KiB) by mapping:"
-	bench_top_maps "$(dp_pid "$d")" 8 | sed 's/^/#   /' >&2
+	bench_top_maps "$(dp_pid "$d")" 12 | sed 's/^/#   /' >&2
 done
 
 # our phone in a call: sipp calls sipd, which answers
 bench_sipp call1 uac.xml "$PHONE_PORT" 1000 25001 26000 -m 1 \
-	-d $(((SETTLE + 4) * 1000)) -rtp_echo
+	-d $(((SETTLE + SAMPLES + 4) * 1000)) -rtp_echo
 dp_wait_for 10 audiod_streaming || dp_fail "the phone's call did not start"
 sleep "$SETTLE"
-measure_stack call >> "$WORK/table1.txt"
+samples stack-call
+dp_log "audiod in a call, largest PSS (KiB) by mapping:"
+bench_top_maps "$(dp_pid audiod)" 8 | sed 's/^/#   /' >&2
 bench_sipp_wait call1 || dp_fail "sipp's call to sipd failed"
 
 # baresip in a call
 bench_sipp call2 uac.xml "$ALICE_PORT" alice 25002 26100 -m 1 \
-	-d $(((SETTLE + 4) * 1000)) -rtp_echo
+	-d $(((SETTLE + SAMPLES + 4) * 1000)) -rtp_echo
 dp_wait_for 10 alice_in_call || dp_fail "baresip's call did not start"
 sleep "$SETTLE"
-measure "baresip call" baresip-call "$(dp_pid alice)" >> "$WORK/table1.txt"
+samples "baresip-call=$(dp_pid alice)"
+dp_log "baresip in a call, largest PSS (KiB) by mapping:"
+bench_top_maps "$(dp_pid alice)" 8 | sed 's/^/#   /' >&2
 bench_sipp_wait call2 || dp_fail "sipp's call to baresip failed"
 
+: > "$WORK/mem.txt"
+{
+	echo "memory in KiB, median of $SAMPLES samples (PSS shares each" \
+		"library page among its users; USS: pages no other process maps)"
+	printf '%-24s %8s %8s %8s\n' what PSS RSS USS
+	for s in idle call; do
+		for d in sipd audiod netd webd; do
+			row "$d $s" "$d-$s"
+		done
+		row "four together $s" "stack-$s"
+		row "baresip $s" "baresip-$s"
+	done
+} > "$WORK/table1.txt"
 cat "$WORK/table1.txt"
 echo
 printf '%-44s %6s %s\n' target ratio verdict
@@ -107,6 +162,11 @@ for s in idle call; do
 	r=$(bench_ratio "$(pss_of "sipd-$s")" "$(pss_of "baresip-$s")")
 	printf '%-44s %6s %s\n' "sipd / baresip PSS ($s) <= 0.5" "$r" \
 		"$(bench_cmp "$r" '<=' 0.5)"
+	# the same with the private pages only (not a target)
+	r=$(bench_ratio "$(uss_of "stack-$s")" "$(uss_of "baresip-$s")")
+	printf '%-44s %6s\n' "four together / baresip USS ($s)" "$r"
+	r=$(bench_ratio "$(uss_of "sipd-$s")" "$(uss_of "baresip-$s")")
+	printf '%-44s %6s\n' "sipd / baresip USS ($s)" "$r"
 done
 echo "sipd answered by: $answer (native: its auto-answer parameter;" \
 	"bus: a D-Bus client calling Answer())"

@@ -51,10 +51,12 @@ bench_minmax() {
 		if (NR) print lo ".." hi; else print "-" }'
 }
 
-# bench_mem PID: "PSS RSS" in KiB from /proc/PID/smaps_rollup
+# bench_mem PID: "PSS RSS USS" in KiB from /proc/PID/smaps_rollup (USS:
+# the private pages, which do not depend on what else runs)
 bench_mem() {
 	awk '/^Rss:/ { rss = $2 } /^Pss:/ { pss = $2 }
-		END { if (rss == "") exit 1; print pss, rss }' \
+		/^Private_(Clean|Dirty):/ { uss += $2 }
+		END { if (rss == "") exit 1; print pss, rss, uss }' \
 		"/proc/$1/smaps_rollup" 2>/dev/null
 }
 
