@@ -5,7 +5,7 @@
  * sipd_dial_uri() and a proxy setting into sipd_split_hostport().
  *
  * Invariants: an accepted offer names PCMU or PCMA on a port other
- * than 0; a split host is never empty and the port fits 16 bits.
+ * than 0 (and, with FUZZ_KNOWN_BUGS=1, an IPv4 c= address); a split host is never empty and the port fits 16 bits.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +24,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!fuzz_sdp_known_hang(s) && sipd_sdp_media(s, &media) == 0 &&
 	    ((strcasecmp(media.codec, "PCMU") &&
 	      strcasecmp(media.codec, "PCMA")) || !media.port ||
-	     media.pt < 0 || media.pt > 127))
+	     media.pt < 0 || media.pt > 127 ||
+	     (fuzz_known_bugs() && !fuzz_ipv4(media.address))))
 		abort();
 
 	if (sipd_split_hostport(s, host, sizeof(host), &port) == 0 &&

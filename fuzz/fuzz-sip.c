@@ -12,8 +12,9 @@
  * sipd/call.c and sipd/auth.c, tied to struct sipd and a nua handle;
  * they are exercised by tests/sip-torture.sh against the daemon.
  *
- * Invariants: an accepted offer names PCMU or PCMA with a port and an
- * IPv4 c= address; a dial URI that is accepted is a sip:/sips: URI
+ * Invariants: an accepted offer names PCMU or PCMA with a port (and,
+ * with FUZZ_KNOWN_BUGS=1, an IPv4 c= address: known bug 2 of
+ * fuzz/README.md); a dial URI that is accepted is a sip:/sips: URI
  * without spaces, quotes or angle brackets.
  */
 #include "sipd.h"
@@ -52,9 +53,12 @@ static void fuzz_sip_offer(const sip_t *sip)
 	     strcasecmp(media.codec, "PCMU") &&
 	     strcasecmp(media.codec, "PCMA")) ||
 	    media.pt < 0 || media.pt > 127 || !media.port ||
-	    !media.address[0] ||
 	    strnlen(media.address, sizeof(media.address)) ==
 	    sizeof(media.address))
+		abort();
+
+	/* known bug 2: an empty or impossible c= address is taken */
+	if (fuzz_known_bugs() && !fuzz_ipv4(media.address))
 		abort();
 }
 

@@ -32,3 +32,12 @@ void fuzz_quiet(const char *ident);
  * set in the environment (the regression replay sets it).
  */
 bool fuzz_sdp_known_hang(const char *sdp);
+
+/*
+ * True when FUZZ_KNOWN_BUGS=1: the known-bug guards are off and the
+ * invariants that known bugs break are checked (fuzz/README.md).
+ */
+bool fuzz_known_bugs(void);
+
+/* True when @s is a dotted-quad IPv4 address. */
+bool fuzz_ipv4(const char *s);

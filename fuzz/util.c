@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <arpa/inet.h>
 #include <regex.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -35,6 +36,26 @@ void fuzz_quiet(const char *ident)
 	done = true;
 }
 
+bool fuzz_known_bugs(void)
+{
+	static int known = -1;
+
+	if (known < 0) {
+		const char *e = getenv("FUZZ_KNOWN_BUGS");
+
+		known = e && !strcmp(e, "1");
+	}
+
+	return known;
+}
+
+bool fuzz_ipv4(const char *s)
+{
+	struct in_addr a;
+
+	return inet_pton(AF_INET, s, &a) == 1;
+}
+
 /*
  * sofia splits lines at CR as well as LF.  Only an m= line of the plain
  * shape "media port[/n] proto[/x...] fmt..." in token characters is
@@ -45,20 +66,18 @@ bool fuzz_sdp_known_hang(const char *sdp)
 	static const char plain[] = "^m=[A-Za-z0-9]+ [0-9]+(/[0-9]+)? "
 				    "[A-Za-z0-9]+(/[A-Za-z0-9]+)*"
 				    "( [A-Za-z0-9]+)*$";
+	static bool compiled;
 	static regex_t re;
-	static int known = -1;
 	char line[512];
 	const char *p = sdp;
 
-	if (known < 0) {
-		const char *e = getenv("FUZZ_KNOWN_BUGS");
-
-		known = e && !strcmp(e, "1");
+	if (fuzz_known_bugs())
+		return false;
+	if (!compiled) {
 		if (regcomp(&re, plain, REG_EXTENDED | REG_NOSUB) != 0)
 			abort();
+		compiled = true;
 	}
-	if (known)
-		return false;
 
 	while (*p) {
 		size_t n;
