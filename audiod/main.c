@@ -38,6 +38,24 @@ static const struct param_def audiod_params[] = {
 	},
 };
 
+/* The range must hold at least one even port for RTP. */
+static int audiod_check_ports(struct param_store *store, const char **bad,
+			      char *reason, size_t reason_len, void *data)
+{
+	unsigned long min = strtoul(param_store_get(store, "RTP_Port_Min"),
+				    NULL, 10);
+	unsigned long max = strtoul(param_store_get(store, "RTP_Port_Max"),
+				    NULL, 10);
+
+	if (min + (min & 1) <= max)
+		return 0;
+
+	*bad = "RTP_Port_Min";
+	snprintf(reason, reason_len,
+		 "%lu to RTP_Port_Max %lu holds no even port", min, max);
+	return -EINVAL;
+}
+
 static void audiod_usage(FILE *f)
 {
 	fprintf(f,
@@ -114,6 +132,8 @@ static int audiod_load_params(struct audiod *d, const char *option)
 		log_err("Cannot set up parameters: %s", strerror(-r));
 		return r;
 	}
+
+	param_store_set_check(d->params, audiod_check_ports, NULL);
 
 	/* A damaged file keeps the defaults; the daemon must still run. */
 	r = param_store_load(d->params);

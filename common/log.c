@@ -54,9 +54,36 @@ int log_get_max_level(void)
 	return log_max_level;
 }
 
+/*
+ * Log lines often carry what a peer sent (SIP headers, DHCP names):
+ * control characters and bytes outside printable ASCII become \xNN so
+ * that no peer can forge a line or smuggle terminal escapes.
+ */
+static void log_escape(const char *in, char *out, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	for (; *in && o + 5 < len; in++) {
+		unsigned char c = (unsigned char)*in;
+
+		if (c >= 0x20 && c < 0x7f) {
+			out[o++] = (char)c;
+			continue;
+		}
+		out[o++] = '\\';
+		out[o++] = 'x';
+		out[o++] = hex[c >> 4];
+		out[o++] = hex[c & 15];
+	}
+
+	out[o] = '\0';
+}
+
 void log_printf(int level, const char *fmt, ...)
 {
-	char buf[1024];
+	char raw[1024];
+	char buf[1024 * 4 + 1];
 	va_list ap;
 	int saved = errno;
 
@@ -64,8 +91,9 @@ void log_printf(int level, const char *fmt, ...)
 		return;
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	log_escape(raw, buf, sizeof(buf));
 
 	/* One write per line keeps lines from different daemons whole. */
 	fprintf(stderr, "<%d>%s: %s\n", level & 7, log_ident, buf);

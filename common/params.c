@@ -28,6 +28,8 @@ struct param_store {
 	char *path;
 	param_changed_func_t changed;
 	void *changed_data;
+	param_check_func_t check;
+	void *check_data;
 };
 
 static void param_freep(void *p)
@@ -391,21 +393,39 @@ static int param_check_type(const struct param_def *def, const char *value,
 	return param_reason(reason, len, "has an unknown type");
 }
 
+/* Characters, not bytes: what an administrator counts in a form. */
+static size_t param_utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+
+	return n;
+}
+
 int param_validate(const struct param_def *def, const char *value,
 		   char *reason, size_t reason_len)
 {
-	size_t max_len = PARAM_VALUE_MAX - 1;
+	size_t max_chars = PARAM_VALUE_MAX - 1;
 	int r;
 
 	if (!value)
 		return param_reason(reason, reason_len, "is missing");
 
-	if (def->type != PARAM_UINT && def->max && def->max < max_len)
-		max_len = def->max;
-
-	if (strlen(value) > max_len)
+	/* A hard limit in bytes that no table can raise. */
+	if (strlen(value) > PARAM_VALUE_MAX - 1)
 		return param_reason(reason, reason_len,
-				    "is longer than %zu characters", max_len);
+				    "is longer than %d bytes",
+				    PARAM_VALUE_MAX - 1);
+
+	if (def->type != PARAM_UINT && def->max && def->max < max_chars)
+		max_chars = def->max;
+
+	if (param_utf8_chars(value) > max_chars)
+		return param_reason(reason, reason_len,
+				    "is longer than %zu characters", max_chars);
 
 	if (!*value) {
 		if (def->flags & PARAM_EMPTY_OK)
@@ -516,6 +536,26 @@ void param_store_set_changed(struct param_store *store,
 {
 	store->changed = func;
 	store->changed_data = user_data;
+}
+
+void param_store_set_check(struct param_store *store,
+			   param_check_func_t func, void *user_data)
+{
+	store->check = func;
+	store->check_data = user_data;
+}
+
+/* Which of the names given to set_many the cross check blamed. */
+static size_t param_blame_index(const char *const *names, size_t n,
+				const char *bad_name)
+{
+	size_t i;
+
+	for (i = 0; bad_name && i < n; i++)
+		if (strcmp(names[i], bad_name) == 0)
+			return i;
+
+	return 0;
 }
 
 /* IEEE 802.3 CRC-32, bitwise: the file is small and read rarely. */
@@ -937,6 +977,9 @@ int param_store_set_many(struct param_store *store, const char *const *names,
 
 		if (!copy) {
 			r = -ENOMEM;
+			param_reason(reason, reason_len,
+				     "could not be stored: %s",
+				     strerror(ENOMEM));
 			break;
 		}
 		if (store->values[idx[i]] != old[idx[i]])
@@ -944,8 +987,30 @@ int param_store_set_many(struct param_store *store, const char *const *names,
 		store->values[idx[i]] = copy;
 	}
 
-	if (r == 0)
+	if (r == 0 && store->check) {
+		const char *bad_name = NULL;
+
+		r = store->check(store, &bad_name, reason, reason_len,
+				 store->check_data);
+		if (r < 0) {
+			*bad_index = param_blame_index(names, n, bad_name);
+			r = -EINVAL;
+		}
+	}
+
+	if (r == 0) {
 		r = param_store_save(store);
+		if (r < 0)
+			param_reason(reason, reason_len,
+				     "could not be saved: %s", strerror(-r));
+		/*
+		 * -ENOENT and -EINVAL mean "no such parameter" and "bad
+		 * value" to callers; a save that failed (state directory
+		 * gone, say) is an I/O error whatever errno said.
+		 */
+		if (r == -ENOENT || r == -EINVAL)
+			r = -EIO;
+	}
 
 	if (r < 0) {
 		for (i = 0; i < store->n_defs; i++) {
@@ -953,8 +1018,6 @@ int param_store_set_many(struct param_store *store, const char *const *names,
 				free(store->values[i]);
 			store->values[i] = old[i];
 		}
-		param_reason(reason, reason_len, "could not be saved: %s",
-			     strerror(-r));
 		return r;
 	}
 

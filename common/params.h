@@ -104,3 +104,16 @@ int param_store_set(struct param_store *store, const char *name,
 
 void param_store_set_changed(struct param_store *store,
 			     param_changed_func_t func, void *user_data);
+
+/*
+ * A check across parameters (say, a minimum not above its maximum),
+ * run by param_store_set_many with the new values in place and before
+ * anything is saved.  It returns 0, or -EINVAL with the name of the
+ * parameter at fault in *bad_name and a reason.
+ */
+typedef int (*param_check_func_t)(struct param_store *store,
+				  const char **bad_name, char *reason,
+				  size_t reason_len, void *user_data);
+
+void param_store_set_check(struct param_store *store,
+			   param_check_func_t func, void *user_data);

@@ -121,8 +121,8 @@ ss -lnu | grep -q "0.0.0.0:$PORT " || dp_fail "'' did not bind 0.0.0.0:$PORT"
 audio CloseStream u "$ID" || dp_fail "CloseStream failed"
 
 # --- ports --------------------------------------------------------------
-params Set ss RTP_Port_Min 20001 || dp_fail "Set RTP_Port_Min"
-params Set ss RTP_Port_Max 20005 || dp_fail "Set RTP_Port_Max"
+params SetMany 'a{ss}' 2 RTP_Port_Min 20001 RTP_Port_Max 20005 ||
+	dp_fail "SetMany RTP_Port_Min RTP_Port_Max"
 open_stream 127.0.0.1
 id1=$ID port1=$PORT
 open_stream 127.0.0.1
@@ -141,8 +141,13 @@ open_stream 127.0.0.1
 audio CloseStream u "$ID" || dp_fail "CloseStream failed"
 audio CloseStream u "$id2" || dp_fail "CloseStream failed"
 
-params Set ss RTP_Port_Min 30000 || dp_fail "Set RTP_Port_Min"
-expect_error $E.InvalidValue $A.OpenStream "'127.0.0.1'"
+# A range with no even port is refused when it is set, naming the
+# parameter, and the old range stays.
+expect_error $E.InvalidValue $P.Set RTP_Port_Min 30000
+expect_error $E.InvalidValue $P.SetMany \
+	"{'RTP_Port_Min': '20005', 'RTP_Port_Max': '20005'}"
+[ "$(params Get s RTP_Port_Min)" = 's "20001"' ] ||
+	dp_fail "a refused range changed RTP_Port_Min"
 params SetMany 'a{ss}' 2 RTP_Port_Min 16384 RTP_Port_Max 16482 ||
 	dp_fail "SetMany failed"
 

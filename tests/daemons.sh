@@ -52,7 +52,7 @@ check_daemon() {
 	dp_log "$name: bus name, READY=1, clean SIGTERM, prefixed log: ok"
 }
 
-SET_PARAM="RTP_Port_Min 20000" \
+SET_PARAM="RTP_Port_Max 20000" \
 	check_daemon audiod org.deskphone.Audio /org/deskphone/Audio
 SET_PARAM="Primary_DNS 10.77.0.53" \
 	check_daemon netd org.deskphone.Net /org/deskphone/Net

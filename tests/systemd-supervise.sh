@@ -113,14 +113,14 @@ bus call org.deskphone.Sip /org/deskphone/Sip org.deskphone.Parameters1 \
 	SetMany 'a{ss}' 4 Proxy_1_ 10.77.0.1:5060 User_ID_1_ 1000 \
 	Password_1_ secret Display_Name_1_ Supervised ||
 	dp_fail "cannot configure line 1"
-param_set Audio RTP_Port_Min 20000
+param_set Audio RTP_Port_Max 20000
 param_set Net DHCP_Vendor_Class supervised-test
 webd_url=$(prop Web Web1 Url)
 
 settings_kept() {
 	[ "$(param_get Sip Display_Name_1_)" = Supervised ] &&
 	[ "$(param_get Sip User_ID_1_)" = 1000 ] &&
-	[ "$(param_get Audio RTP_Port_Min)" = 20000 ] &&
+	[ "$(param_get Audio RTP_Port_Max)" = 20000 ] &&
 	[ "$(param_get Net DHCP_Vendor_Class)" = supervised-test ] &&
 	[ "$(prop Web Web1 Url)" = "$webd_url" ]
 }

@@ -61,6 +61,11 @@ static const struct vcase vcases[] = {
 	{ "Text", "", 1 }, { "Text", "hello world", 1 },
 	{ "Text", "caf\xc3\xa9", 1 }, { "Text", "0123456789abcdef", 1 },
 	{ "Text", "0123456789abcdefg", 0 }, { "Text", "a\nb", 0 },
+	/* 16 characters in 48 bytes: the limit counts characters */
+	{ "Text", "\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5"
+		  "\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5"
+		  "\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5"
+		  "\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5", 1 },
 	{ "Text", "tab\there", 0 }, { "Text", "\x7f", 0 },
 	{ "Text", "\xc3", 0 }, { "Text", "\xc0\xaf", 0 },
 	{ "Text", "\xed\xa0\x80", 0 }, { "Text", "\xf4\x90\x80\x80", 0 },
@@ -319,6 +324,65 @@ static void test_stale_value(void)
 	param_store_free(t);
 }
 
+/* A check across parameters refuses a set whose values disagree. */
+static int test_cross_check(struct param_store *store, const char **bad_name,
+			    char *reason, size_t reason_len, void *user_data)
+{
+	int *calls = user_data;
+
+	(*calls)++;
+	if (strcmp(param_store_get(store, "Enum"), "TLS") == 0 &&
+	    strcmp(param_store_get(store, "Bool"), "Yes") != 0) {
+		*bad_name = "Enum";
+		snprintf(reason, reason_len, "needs Bool");
+		return -EINVAL;
+	}
+
+	return 0;
+}
+
+static void test_check(void)
+{
+	struct param_store *s = test_store("f.conf");
+	const char *names[] = { "Text", "Enum" };
+	const char *values[] = { "x", "TLS" };
+	const char *both[] = { "Bool", "Enum" };
+	const char *both_values[] = { "Yes", "TLS" };
+	char reason[160] = "";
+	size_t bad = 99;
+	int calls = 0;
+	struct stat st;
+
+	param_store_set_check(s, test_cross_check, &calls);
+	CHECK(param_store_set_many(s, names, values, 2, &bad, reason,
+				   sizeof(reason)) == -EINVAL);
+	CHECK(bad == 1);
+	CHECK(strcmp(reason, "needs Bool") == 0);
+	CHECK(strcmp(param_store_get(s, "Text"), "") == 0);
+	CHECK(stat(test_path("f.conf"), &st) < 0);
+
+	CHECK(param_store_set_many(s, both, both_values, 2, &bad, reason,
+				   sizeof(reason)) == 0);
+	CHECK(strcmp(param_store_get(s, "Enum"), "TLS") == 0);
+	CHECK(calls == 2);
+	param_store_free(s);
+}
+
+/* A save that fails is not mistaken for an unknown parameter. */
+static void test_save_failure(void)
+{
+	struct param_store *s = NULL;
+	char reason[160] = "";
+
+	CHECK(param_store_new(&s, test_defs, N_DEFS,
+			      "/nonexistent-dir/x.conf") == 0);
+	CHECK(param_store_set(s, "Text", "v", reason, sizeof(reason)) ==
+	      -EIO);
+	CHECK(strstr(reason, "could not be saved") != NULL);
+	CHECK(strcmp(param_store_get(s, "Text"), "") == 0);
+	param_store_free(s);
+}
+
 /*
  * Kill a child in the middle of saving many times: the file on disk is
  * always either the old or the new complete version.
@@ -372,6 +436,8 @@ int main(void)
 	test_save_load();
 	test_truncated();
 	test_stale_value();
+	test_check();
+	test_save_failure();
 	test_killed_saves();
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", test_dir);
