@@ -6,9 +6,11 @@
 # by itself), idle and in a call.  The caller is sipp with -rtp_echo, so
 # RTP flows both ways and no second baresip shares baresip's libraries
 # (which would lower its PSS).  PSS also shares pages with whatever
-# else runs on the machine (other tests, on a shared one), so USS (the
-# private pages) is printed too.  Target: the four together at most
-# baresip's PSS, sipd alone at most half of it.
+# else runs on the machine (other tests, on a shared one), so the
+# distinct physical pages of each process and of the four together
+# (bench/pageunion.py) are measured too: what they would take where
+# nothing else maps their libraries.  Medians of 5 samples.  Target:
+# the four together at most baresip's PSS, sipd alone at most half.
 . "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 dp_unshare_net "$@"
 . "$SRC/tests/e2e/peers.sh"
@@ -23,29 +25,40 @@ ALICE_PORT=5080
 SETTLE=$([ -n "$BENCH_QUICK" ] && echo 1 || echo 3)
 SAMPLES=$(bench_runs 5)
 
-# sample KEY PID: "KEY PSS RSS USS" appended to samples.txt
+# alone PID...: distinct physical pages of the group, KiB
+alone() {
+	python3 "$BENCH_DIR/pageunion.py" "$@" ||
+		dp_fail "cannot read the pages of $*"
+}
+
+# sample KEY PID: "KEY PSS RSS USS ALONE" appended to samples.txt
 sample() {
 	local m
 
 	m=$(bench_mem "$2") || dp_fail "cannot read the memory of $1 ($2)"
-	echo "$1 $m" >> "$WORK/samples.txt"
+	echo "$1 $m $(alone "$2")" >> "$WORK/samples.txt"
 }
 
 # sample_stack STATE: the four daemons and their sum, at one moment
 sample_stack() {
-	local d m pss=0 rss=0 uss=0
+	local d m pss=0 rss=0 uss=0 pids=
 
 	for d in sipd audiod netd webd; do
 		m=$(bench_mem "$(dp_pid "$d")") ||
 			dp_fail "cannot read the memory of $d"
-		echo "$d-$1 $m" >> "$WORK/samples.txt"
+		echo "$d-$1 $m $(alone "$(dp_pid "$d")")" >> "$WORK/samples.txt"
+		pids="$pids $(dp_pid "$d")"
 		set -- "$1" $m
 		pss=$((pss + $2))
 		rss=$((rss + $3))
 		uss=$((uss + $4))
 		set -- "$1"
 	done
-	echo "stack-$1 $pss $rss $uss" >> "$WORK/samples.txt"
+	# shellcheck disable=SC2086 # one PID per word
+	echo "stack-$1 $pss $rss $uss $(alone $pids)" >> "$WORK/samples.txt"
+	# what webd adds: the other three alone (PSS, RSS, USS not summed)
+	echo "nowebd-$1 - - - $(alone "$(dp_pid sipd)" "$(dp_pid audiod)" \
+		"$(dp_pid netd)")" >> "$WORK/samples.txt"
 }
 
 # samples WHAT...: SAMPLES samples of each WHAT (stack-STATE or
@@ -65,7 +78,7 @@ samples() {
 	done
 }
 
-# median of column COL (2 PSS, 3 RSS, 4 USS) of KEY's samples
+# median of column COL (2 PSS, 3 RSS, 4 USS, 5 alone) of KEY's samples
 sample_median() {
 	awk -v k="$1" -v c="$2" '$1 == k { print $c }' "$WORK/samples.txt" |
 		bench_median
@@ -76,8 +89,8 @@ row() {
 	local m
 
 	m="$(sample_median "$2" 2) $(sample_median "$2" 3)"
-	m="$m $(sample_median "$2" 4)"
-	printf '%-24s %8s %8s %8s\n' "$1" $m
+	m="$m $(sample_median "$2" 4) $(sample_median "$2" 5)"
+	printf '%-24s %8s %8s %8s %8s\n' "$1" $m
 	echo "$2 $m" >> "$WORK/mem.txt"
 }
 
@@ -86,9 +99,9 @@ pss_of() {
 	awk -v k="$1" '$1 == k { print $2 }' "$WORK/mem.txt"
 }
 
-# the USS recorded for KEY
-uss_of() {
-	awk -v k="$1" '$1 == k { print $4 }' "$WORK/mem.txt"
+# the distinct pages recorded for KEY
+alone_of() {
+	awk -v k="$1" '$1 == k { print $5 }' "$WORK/mem.txt"
 }
 
 audiod_streaming() {
@@ -115,7 +128,7 @@ sleep "$SETTLE"
 : > "$WORK/samples.txt"
 samples stack-idle "baresip-idle=$(dp_pid alice)"
 for d in sipd audiod netd webd alice; do
-	dp_log "$d idle, largest PSS (KiB) by mapping:"
+	dp_log "$d idle, largest RSS and PSS (KiB) by mapping:"
 	bench_top_maps "$(dp_pid "$d")" 12 | sed 's/^/#   /' >&2
 done
 
@@ -125,7 +138,7 @@ bench_sipp call1 uac.xml "$PHONE_PORT" 1000 25001 26000 -m 1 \
 dp_wait_for 10 audiod_streaming || dp_fail "the phone's call did not start"
 sleep "$SETTLE"
 samples stack-call
-dp_log "audiod in a call, largest PSS (KiB) by mapping:"
+dp_log "audiod in a call, largest RSS and PSS (KiB) by mapping:"
 bench_top_maps "$(dp_pid audiod)" 8 | sed 's/^/#   /' >&2
 bench_sipp_wait call1 || dp_fail "sipp's call to sipd failed"
 
@@ -135,20 +148,24 @@ bench_sipp call2 uac.xml "$ALICE_PORT" alice 25002 26100 -m 1 \
 dp_wait_for 10 alice_in_call || dp_fail "baresip's call did not start"
 sleep "$SETTLE"
 samples "baresip-call=$(dp_pid alice)"
-dp_log "baresip in a call, largest PSS (KiB) by mapping:"
+dp_log "baresip in a call, largest RSS and PSS (KiB) by mapping:"
 bench_top_maps "$(dp_pid alice)" 8 | sed 's/^/#   /' >&2
 bench_sipp_wait call2 || dp_fail "sipp's call to baresip failed"
 
 : > "$WORK/mem.txt"
 {
-	echo "memory in KiB, median of $SAMPLES samples (PSS shares each" \
-		"library page among its users; USS: pages no other process maps)"
-	printf '%-24s %8s %8s %8s\n' what PSS RSS USS
+	echo "memory in KiB, median of $SAMPLES samples"
+	echo "(PSS: each library page shared among its users on this machine;"
+	echo "USS: the pages no other process maps; alone: the distinct pages"
+	echo "of the process or the group, what it takes where nothing else"
+	echo "maps its libraries)"
+	printf '%-24s %8s %8s %8s %8s\n' what PSS RSS USS alone
 	for s in idle call; do
 		for d in sipd audiod netd webd; do
 			row "$d $s" "$d-$s"
 		done
 		row "four together $s" "stack-$s"
+		row "the three but webd $s" "nowebd-$s"
 		row "baresip $s" "baresip-$s"
 	done
 } > "$WORK/table1.txt"
@@ -162,11 +179,13 @@ for s in idle call; do
 	r=$(bench_ratio "$(pss_of "sipd-$s")" "$(pss_of "baresip-$s")")
 	printf '%-44s %6s %s\n' "sipd / baresip PSS ($s) <= 0.5" "$r" \
 		"$(bench_cmp "$r" '<=' 0.5)"
-	# the same with the private pages only (not a target)
-	r=$(bench_ratio "$(uss_of "stack-$s")" "$(uss_of "baresip-$s")")
-	printf '%-44s %6s\n' "four together / baresip USS ($s)" "$r"
-	r=$(bench_ratio "$(uss_of "sipd-$s")" "$(uss_of "baresip-$s")")
-	printf '%-44s %6s\n' "sipd / baresip USS ($s)" "$r"
+	# the same on the distinct pages, which other processes do not move
+	r=$(bench_ratio "$(alone_of "stack-$s")" "$(alone_of "baresip-$s")")
+	printf '%-44s %6s %s\n' "four together / baresip alone ($s) <= 1" \
+		"$r" "$(bench_cmp "$r" '<=' 1)"
+	r=$(bench_ratio "$(alone_of "sipd-$s")" "$(alone_of "baresip-$s")")
+	printf '%-44s %6s %s\n' "sipd / baresip alone ($s) <= 0.5" "$r" \
+		"$(bench_cmp "$r" '<=' 0.5)"
 done
 echo "sipd answered by: $answer (native: its auto-answer parameter;" \
 	"bus: a D-Bus client calling Answer())"

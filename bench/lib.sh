@@ -39,7 +39,7 @@ bench_ms() {
 
 # bench_median < numbers: the median (mean of the two middle ones)
 bench_median() {
-	sort -g | awk '{ v[NR] = $1 } END {
+	grep -v '^-*$' | sort -g | awk '{ v[NR] = $1 } END {
 		if (NR == 0) { print "-"; exit }
 		if (NR % 2) print v[(NR + 1) / 2];
 		else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
@@ -264,10 +264,11 @@ bench_sipp_count() {
 }
 
 # bench_top_maps PID N: the N mappings (file or [heap] etc.) with the
-# most PSS, in KiB, summed per name
+# most RSS: "RSS PSS name" in KiB, summed per name
 bench_top_maps() {
 	awk '/^[0-9a-f]+-[0-9a-f]+ / { name = ($6 == "" ? "[anon]" : $6) }
+		/^Rss:/ { rss[name] += $2 }
 		/^Pss:/ { pss[name] += $2 }
-		END { for (n in pss) print pss[n], n }' "/proc/$1/smaps" |
-		sort -rn | head -n "$2"
+		END { for (n in rss) print rss[n], pss[n], n }' \
+		"/proc/$1/smaps" | sort -rn | head -n "$2"
 }
