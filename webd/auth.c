@@ -559,17 +559,89 @@ static int auth_session_new(struct auth *auth, enum auth_role role,
 	return 0;
 }
 
+static struct auth_limit *auth_limit_find(const struct auth *auth,
+					  enum auth_role role,
+					  const char *client)
+{
+	size_t i;
+
+	for (i = 0; i < AUTH_LIMITS_MAX; i++) {
+		const struct auth_limit *l = &auth->limits[i];
+
+		if (l->used && l->role == role &&
+		    strcmp(l->client, client) == 0)
+			return (struct auth_limit *)l;
+	}
+
+	return NULL;
+}
+
+/* A free entry, else the least recently seen client's. */
+static struct auth_limit *auth_limit_new(struct auth *auth,
+					 enum auth_role role,
+					 const char *client)
+{
+	struct auth_limit *l = &auth->limits[0];
+	size_t i;
+
+	for (i = 0; i < AUTH_LIMITS_MAX && l->used; i++)
+		if (!auth->limits[i].used ||
+		    auth->limits[i].last < l->last)
+			l = &auth->limits[i];
+
+	memset(l, 0, sizeof(*l));
+	l->used = true;
+	l->role = role;
+	snprintf(l->client, sizeof(l->client), "%s", client);
+	return l;
+}
+
+unsigned int auth_failures(const struct auth *auth, enum auth_role role,
+			   const char *client)
+{
+	const struct auth_limit *l = auth_limit_find(auth, role, client);
+
+	return l ? l->failures : 0;
+}
+
+static void auth_limit_fail(struct auth *auth, enum auth_role role,
+			    const char *client, uint64_t now)
+{
+	struct auth_limit *l = auth_limit_find(auth, role, client);
+	uint64_t lockout;
+	unsigned int extra;
+
+	if (!l)
+		l = auth_limit_new(auth, role, client);
+	l->last = now;
+	l->failures++;
+	if (l->failures < AUTH_FREE_FAILURES)
+		return;
+
+	/* Doubles with every failure past the free ones. */
+	extra = l->failures - AUTH_FREE_FAILURES;
+	lockout = AUTH_LOCKOUT_USEC << (extra < 10 ? extra : 10);
+	if (lockout > AUTH_LOCKOUT_MAX_USEC)
+		lockout = AUTH_LOCKOUT_MAX_USEC;
+
+	l->locked_until = now + lockout;
+	log_warning("%u failed %s logins from %s, refusing them for %"
+		    PRIu64 " s", l->failures, auth_role_name(role), client,
+		    lockout / 1000000);
+}
+
 int auth_login(struct auth *auth, enum auth_role role, const char *password,
-	       uint64_t now, char cookie[AUTH_TOKEN_HEX],
+	       const char *client, uint64_t now, char cookie[AUTH_TOKEN_HEX],
 	       unsigned int *retry_sec)
 {
 	const struct auth_secret *secret;
-	uint64_t lockout;
-	unsigned int extra;
+	struct auth_limit *limit;
 	bool ok;
 
-	if (now < auth->locked_until) {
-		*retry_sec = (unsigned int)((auth->locked_until - now +
+	limit = auth_limit_find(auth, role, client);
+	if (limit && now < limit->locked_until) {
+		limit->last = now;
+		*retry_sec = (unsigned int)((limit->locked_until - now +
 					     999999) / 1000000);
 		return -EBUSY;
 	}
@@ -586,25 +658,14 @@ int auth_login(struct auth *auth, enum auth_role role, const char *password,
 	if (role == AUTH_USER && !auth->user_enabled)
 		ok = false;
 
-	if (ok) {
-		auth->failures = 0;
-		return auth_session_new(auth, role, now, cookie);
+	if (!ok) {
+		auth_limit_fail(auth, role, client, now);
+		return -EACCES;
 	}
 
-	auth->failures++;
-	if (auth->failures < AUTH_FREE_FAILURES)
-		return -EACCES;
-
-	/* Doubles with every failure past the free ones. */
-	extra = auth->failures - AUTH_FREE_FAILURES;
-	lockout = AUTH_LOCKOUT_USEC << (extra < 10 ? extra : 10);
-	if (lockout > AUTH_LOCKOUT_MAX_USEC)
-		lockout = AUTH_LOCKOUT_MAX_USEC;
-
-	auth->locked_until = now + lockout;
-	log_warning("%u failed logins, refusing logins for %" PRIu64
-		    " s", auth->failures, lockout / 1000000);
-	return -EACCES;
+	if (limit)
+		memset(limit, 0, sizeof(*limit));
+	return auth_session_new(auth, role, now, cookie);
 }
 
 struct auth_session *auth_session_find(struct auth *auth, const char *cookie,

@@ -33,8 +33,15 @@
 /* However busy, a session ends this long after its login. */
 #define AUTH_SESSION_MAX_USEC (8ULL * 3600 * 1000000)
 
-/* Failed logins allowed before the lockout, and its first length. */
+/*
+ * Failed logins allowed before the lockout, and its first length.  They
+ * are counted per client address and account, in a small table where
+ * the least recently seen client makes room for a new one: a flood from
+ * one address never locks out another.
+ */
 #define AUTH_FREE_FAILURES 5
+#define AUTH_LIMITS_MAX 64
+#define AUTH_CLIENT_MAX 48
 #define AUTH_LOCKOUT_USEC (5ULL * 1000000)
 #define AUTH_LOCKOUT_MAX_USEC (300ULL * 1000000)
 
@@ -58,14 +65,23 @@ struct auth_session {
 	uint64_t last_used;
 };
 
+/* Failed logins of one account from one client. */
+struct auth_limit {
+	bool used;
+	enum auth_role role;
+	char client[AUTH_CLIENT_MAX];
+	unsigned int failures;
+	uint64_t locked_until;
+	uint64_t last;
+};
+
 struct auth {
 	struct auth_secret secret;		/* admin */
 	struct auth_secret user_secret;
 	bool user_enabled;			/* user_secret is set */
 	char user_path[4096];
 	struct auth_session sessions[AUTH_SESSIONS_MAX];
-	unsigned int failures;
-	uint64_t locked_until;
+	struct auth_limit limits[AUTH_LIMITS_MAX];
 };
 
 /* Fills @buf with random bytes for keys (GnuTLS); -errno on failure. */
@@ -119,13 +135,18 @@ const char *auth_role_name(enum auth_role role);
 int auth_role_from_name(const char *name, enum auth_role *role);
 
 /*
- * Login.  -EBUSY while locked out (*retry_sec says how long), -EACCES
- * for a wrong password or an account without one, else a new session
- * (@cookie gets its token).  Failures of both accounts count together.
+ * Login from @client (its address, as text).  -EBUSY while that client
+ * is locked out of that account (*retry_sec says how long), -EACCES for
+ * a wrong password or an account without one, else a new session
+ * (@cookie gets its token).
  */
 int auth_login(struct auth *auth, enum auth_role role, const char *password,
-	       uint64_t now, char cookie[AUTH_TOKEN_HEX],
+	       const char *client, uint64_t now, char cookie[AUTH_TOKEN_HEX],
 	       unsigned int *retry_sec);
+
+/* The failure count of @client for @role (0 when none is kept). */
+unsigned int auth_failures(const struct auth *auth, enum auth_role role,
+			   const char *client);
 
 /* The live session for a cookie value, refreshed; NULL if none. */
 struct auth_session *auth_session_find(struct auth *auth, const char *cookie,

@@ -191,6 +191,43 @@ static int server_read_form(struct MHD_Connection *c,
 	return 0;
 }
 
+/*
+ * The client's address as the key of the login rate limit.  IPv6 is
+ * cut to its /64, which one host usually has to itself; an IPv4 address
+ * mapped into IPv6 counts as the IPv4 one.
+ */
+static void server_client(struct MHD_Connection *c, char *buf, size_t len)
+{
+	const union MHD_ConnectionInfo *info;
+	const struct sockaddr_in6 *in6;
+	struct in6_addr net;
+
+	snprintf(buf, len, "unknown");
+	info = MHD_get_connection_info(c,
+				       MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (!info || !info->client_addr)
+		return;
+
+	if (info->client_addr->sa_family == AF_INET) {
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)
+				     info->client_addr)->sin_addr, buf, len);
+		return;
+	}
+
+	if (info->client_addr->sa_family != AF_INET6)
+		return;
+
+	in6 = (const struct sockaddr_in6 *)info->client_addr;
+	if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
+		inet_ntop(AF_INET, &in6->sin6_addr.s6_addr[12], buf, len);
+		return;
+	}
+
+	net = in6->sin6_addr;
+	memset(&net.s6_addr[8], 0, 8);
+	inet_ntop(AF_INET6, &net, buf, len);
+}
+
 static enum MHD_Result server_login_post(struct server *s,
 					 struct MHD_Connection *c,
 					 struct server_request *req)
@@ -199,6 +236,7 @@ static enum MHD_Result server_login_post(struct server *s,
 	char token[AUTH_TOKEN_HEX];
 	const char *pw, *account;
 	enum auth_role role = AUTH_ADMIN;
+	char client[AUTH_CLIENT_MAX];
 	unsigned int retry = 0;
 	enum MHD_Result ret;
 	struct form form;
@@ -217,8 +255,9 @@ static enum MHD_Result server_login_post(struct server *s,
 	}
 
 	pw = form_get(&form, "password");
-	r = auth_login(s->auth, role, pw ? pw : "", auth_now(), token,
-		       &retry);
+	server_client(c, client, sizeof(client));
+	r = auth_login(s->auth, role, pw ? pw : "", client, auth_now(),
+		       token, &retry);
 	form_free(&form);
 	account = auth_role_name(role);
 

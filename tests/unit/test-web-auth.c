@@ -126,7 +126,7 @@ static void test_sessions(void)
 
 	CHECK(auth_secret_new("pw", &auth->secret) == 0);
 
-	CHECK(auth_login(auth, AUTH_ADMIN, "pw", t, cookie, &retry) == 0);
+	CHECK(auth_login(auth, AUTH_ADMIN, "pw", "127.0.0.1", t, cookie, &retry) == 0);
 	CHECK(strlen(cookie) == 32);
 	s = auth_session_find(auth, cookie, t + 1);
 	CHECK(s != NULL);
@@ -145,7 +145,7 @@ static void test_sessions(void)
 	CHECK(auth_session_find(auth, cookie, t) == NULL);
 
 	/* Kept busy, it still ends AUTH_SESSION_MAX_USEC after login. */
-	CHECK(auth_login(auth, AUTH_ADMIN, "pw", t, cookie, &retry) == 0);
+	CHECK(auth_login(auth, AUTH_ADMIN, "pw", "127.0.0.1", t, cookie, &retry) == 0);
 	for (i = 0; i < AUTH_SESSION_MAX_USEC / AUTH_SESSION_IDLE_USEC; i++)
 		CHECK(auth_session_find(auth, cookie, t + (i + 1) *
 					(AUTH_SESSION_IDLE_USEC - 1)) != NULL);
@@ -153,28 +153,67 @@ static void test_sessions(void)
 				1) == NULL);
 
 	/* Logout ends only that session. */
-	CHECK(auth_login(auth, AUTH_ADMIN, "pw", t, cookie, &retry) == 0);
-	CHECK(auth_login(auth, AUTH_ADMIN, "pw", t, other, &retry) == 0);
+	CHECK(auth_login(auth, AUTH_ADMIN, "pw", "127.0.0.1", t, cookie, &retry) == 0);
+	CHECK(auth_login(auth, AUTH_ADMIN, "pw", "127.0.0.1", t, other, &retry) == 0);
 	auth_session_end(auth_session_find(auth, cookie, t));
 	CHECK(auth_session_find(auth, cookie, t) == NULL);
 	CHECK(auth_session_find(auth, other, t) != NULL);
 
 	/* Rate limit: five failures, then even the right one waits. */
 	for (i = 0; i < AUTH_FREE_FAILURES; i++)
-		CHECK(auth_login(auth, AUTH_ADMIN, "bad", t, cookie,
+		CHECK(auth_login(auth, AUTH_ADMIN, "bad", "127.0.0.1", t, cookie,
 				 &retry) == -EACCES);
-	CHECK(auth_login(auth, AUTH_ADMIN, "pw", t + 1, cookie,
+	CHECK(auth_login(auth, AUTH_ADMIN, "pw", "127.0.0.1", t + 1, cookie,
 			 &retry) == -EBUSY);
 	CHECK(retry == 5);
 	t += AUTH_LOCKOUT_USEC;
-	CHECK(auth_login(auth, AUTH_ADMIN, "bad", t, cookie,
+	CHECK(auth_login(auth, AUTH_ADMIN, "bad", "127.0.0.1", t, cookie,
 			 &retry) == -EACCES);
-	CHECK(auth_login(auth, AUTH_ADMIN, "pw", t + 1, cookie,
+	CHECK(auth_login(auth, AUTH_ADMIN, "pw", "127.0.0.1", t + 1, cookie,
 			 &retry) == -EBUSY);
 	CHECK(retry == 10);
 	t += 2 * AUTH_LOCKOUT_USEC;
-	CHECK(auth_login(auth, AUTH_ADMIN, "pw", t, cookie, &retry) == 0);
-	CHECK(auth->failures == 0);
+	CHECK(auth_login(auth, AUTH_ADMIN, "pw", "127.0.0.1", t, cookie, &retry) == 0);
+	CHECK(auth_failures(auth, AUTH_ADMIN, "127.0.0.1") == 0);
+	free(auth);
+}
+
+/* Lockouts are per client and account; the table stays bounded. */
+static void test_limits(void)
+{
+	struct auth *auth = calloc(1, sizeof(*auth));
+	char cookie[AUTH_TOKEN_HEX], client[AUTH_CLIENT_MAX];
+	unsigned int retry = 0, i;
+	uint64_t t = 1000000;
+
+	CHECK(auth_secret_new("pw", &auth->secret) == 0);
+	auth->secret.iterations = 1000;	/* fast: hundreds of tries */
+	CHECK(auth_pbkdf2("pw", auth->secret.salt, AUTH_SALT_LEN, 1000,
+			  auth->secret.key, AUTH_KEY_LEN) == 0);
+
+	for (i = 0; i < 10; i++)
+		auth_login(auth, AUTH_ADMIN, "bad", "10.0.0.66", t, cookie,
+			   &retry);
+	CHECK(auth_login(auth, AUTH_ADMIN, "pw", "10.0.0.66", t, cookie,
+			 &retry) == -EBUSY);
+	CHECK(auth_login(auth, AUTH_ADMIN, "pw", "10.0.0.1", t, cookie,
+			 &retry) == 0);
+	/* The user account from the same address is its own count. */
+	CHECK(auth_failures(auth, AUTH_USER, "10.0.0.66") == 0);
+	CHECK(auth_failures(auth, AUTH_ADMIN, "10.0.0.66") ==
+	      AUTH_FREE_FAILURES);	/* no more counted while locked */
+
+	/* Many addresses: the oldest entries make room, nothing grows. */
+	for (i = 0; i < 4 * AUTH_LIMITS_MAX; i++) {
+		snprintf(client, sizeof(client), "10.1.%u.%u", i / 256,
+			 i % 256);
+		CHECK(auth_login(auth, AUTH_ADMIN, "bad", client, t + 1 + i,
+				 cookie, &retry) == -EACCES);
+	}
+	CHECK(auth_failures(auth, AUTH_ADMIN, "10.0.0.66") == 0);
+	CHECK(auth_failures(auth, AUTH_ADMIN, client) == 1);
+	CHECK(auth_login(auth, AUTH_ADMIN, "pw", "10.0.0.1", t, cookie,
+			 &retry) == 0);
 	free(auth);
 }
 
@@ -191,22 +230,22 @@ static void test_user(const char *dir)
 
 	CHECK(auth_init(auth, dir, NULL) == 0);
 	CHECK(!auth->user_enabled);
-	CHECK(auth_login(auth, AUTH_USER, "", t, cookie, &retry) == -EACCES);
+	CHECK(auth_login(auth, AUTH_USER, "", "127.0.0.1", t, cookie, &retry) == -EACCES);
 
 	/* The admin's password does not open the user account. */
 	CHECK(auth_secret_new("adminpw", &auth->secret) == 0);
-	CHECK(auth_login(auth, AUTH_USER, "adminpw", t, cookie, &retry) ==
+	CHECK(auth_login(auth, AUTH_USER, "adminpw", "127.0.0.1", t, cookie, &retry) ==
 	      -EACCES);
 
 	CHECK(auth_user_password_set(auth, "userpw") == 0);
 	snprintf(path, sizeof(path), "%s/webd-user", dir);
 	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
-	CHECK(auth_login(auth, AUTH_USER, "adminpw", t, cookie, &retry) ==
+	CHECK(auth_login(auth, AUTH_USER, "adminpw", "127.0.0.1", t, cookie, &retry) ==
 	      -EACCES);
-	CHECK(auth_login(auth, AUTH_USER, "userpw", t, cookie, &retry) == 0);
-	CHECK(auth_login(auth, AUTH_ADMIN, "userpw", t, admin, &retry) ==
+	CHECK(auth_login(auth, AUTH_USER, "userpw", "127.0.0.1", t, cookie, &retry) == 0);
+	CHECK(auth_login(auth, AUTH_ADMIN, "userpw", "127.0.0.1", t, admin, &retry) ==
 	      -EACCES);
-	CHECK(auth_login(auth, AUTH_ADMIN, "adminpw", t, admin, &retry) == 0);
+	CHECK(auth_login(auth, AUTH_ADMIN, "adminpw", "127.0.0.1", t, admin, &retry) == 0);
 	s = auth_session_find(auth, cookie, t);
 	CHECK(s && s->role == AUTH_USER);
 	s = auth_session_find(auth, admin, t);
@@ -216,18 +255,18 @@ static void test_user(const char *dir)
 	CHECK(auth_init(auth, dir, NULL) == 0);
 	CHECK(auth->user_enabled);
 	CHECK(auth_secret_check(&auth->user_secret, "userpw"));
-	CHECK(auth_login(auth, AUTH_USER, "userpw", t, cookie, &retry) == 0);
-	CHECK(auth_login(auth, AUTH_ADMIN, "adminpw", t, admin, &retry) ==
+	CHECK(auth_login(auth, AUTH_USER, "userpw", "127.0.0.1", t, cookie, &retry) == 0);
+	CHECK(auth_login(auth, AUTH_ADMIN, "adminpw", "127.0.0.1", t, admin, &retry) ==
 	      -EACCES);	/* auth_init reloaded the stored admin hash */
 	CHECK(auth_user_password_set(auth, "other") == 0);
 	CHECK(auth_session_find(auth, cookie, t) == NULL);
 
 	/* "" disables the account and removes the file. */
-	CHECK(auth_login(auth, AUTH_USER, "other", t, cookie, &retry) == 0);
+	CHECK(auth_login(auth, AUTH_USER, "other", "127.0.0.1", t, cookie, &retry) == 0);
 	CHECK(auth_user_password_set(auth, "") == 0);
 	CHECK(access(path, F_OK) < 0);
 	CHECK(auth_session_find(auth, cookie, t) == NULL);
-	CHECK(auth_login(auth, AUTH_USER, "other", t, cookie, &retry) ==
+	CHECK(auth_login(auth, AUTH_USER, "other", "127.0.0.1", t, cookie, &retry) ==
 	      -EACCES);
 
 	CHECK(auth_role_from_name("user", &role) == 0 && role == AUTH_USER);
@@ -253,6 +292,7 @@ int main(void)
 	else
 		failures++;
 	test_sessions();
+	test_limits();
 	snprintf(sub, sizeof(sub), "%s/user", dir);
 	if (mkdir(sub, 0700) == 0)
 		test_user(sub);
