@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -105,6 +106,7 @@ static int sipd_util_media(const sdp_session_t *sdp,
 {
 	const sdp_media_t *m;
 	const sdp_connection_t *c;
+	struct in_addr addr;
 
 	for (m = sdp->sdp_media; m; m = m->m_next) {
 		if (m->m_type == sdp_media_audio && m->m_port != 0)
@@ -116,6 +118,14 @@ static int sipd_util_media(const sdp_session_t *sdp,
 
 	c = m->m_connections ? m->m_connections : sdp->sdp_connection;
 	if (!c || !c->c_address || c->c_addrtype != sdp_addr_ip4)
+		return -ENOMSG;
+
+	/*
+	 * sofia takes any token as an address ("/00", "300.1.2.3.4");
+	 * audiod only streams to a numeric IPv4 address, so anything
+	 * else is refused here, with 488, rather than after ringing.
+	 */
+	if (inet_pton(AF_INET, c->c_address, &addr) != 1)
 		return -ENOMSG;
 
 	snprintf(media->address, sizeof(media->address), "%s", c->c_address);

@@ -115,6 +115,14 @@ static void test_sdp_media(void)
 	CHECK(sipd_sdp_media(g729, &m) == -ENOTSUP);
 	CHECK(sipd_sdp_media(rejected, &m) == -ENOMSG);
 	CHECK(sipd_sdp_media("garbage", &m) < 0);
+
+	/* Found by the fuzzer and the torture test: not addresses. */
+	CHECK(sipd_sdp_media("v=0\r\no=- 1 1 IN IP4 10.0.0.2\r\ns=-\r\n"
+			     "c=IN IP4 /00\r\nt=0 0\r\n"
+			     "m=audio 6000 RTP/AVP 0\r\n", &m) == -ENOMSG);
+	CHECK(sipd_sdp_media("v=0\r\no=- 1 1 IN IP4 10.0.0.2\r\ns=-\r\n"
+			     "c=IN IP4 300.1.2.3.4\r\nt=0 0\r\n"
+			     "m=audio 6000 RTP/AVP 0\r\n", &m) == -ENOMSG);
 }
 
 static void test_sdp_build(void)
