@@ -55,8 +55,8 @@ fuzz_sources() {
 		"common/daemon.c" ;;
 	params) echo "fuzz/fuzz-params.c common/params.c sipd/params.c" ;;
 	rtp) echo "fuzz/fuzz-rtp.c common/rtp.c common/g711.c" ;;
-	sip) echo "fuzz/fuzz-sip.c sipd/util.c" ;;
-	sdp) echo "fuzz/fuzz-sdp.c sipd/util.c" ;;
+	sip) echo "fuzz/fuzz-sip.c sipd/util.c sipd/sdp-guard.c" ;;
+	sdp) echo "fuzz/fuzz-sdp.c sipd/util.c sipd/sdp-guard.c" ;;
 	*) return 1 ;;
 	esac
 }
