@@ -30,4 +30,43 @@ web_expect 429 --interface 127.0.0.2 --data-urlencode "password=$PW" /login
 web_login "$PW" "$WORK/jar"
 # the user account from the locked address is counted apart
 web_expect 403 --interface 127.0.0.2 --data "account=user&password=x" /login
+# --- 2. forty idle TCP connections from 127.0.0.2 (no TLS handshake) do
+# not keep 127.0.0.1 out, and webd closes them after about 10 s
+cat > "$WORK/idle.py" <<'PY'
+import socket, sys, time
+port, n, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+socks = []
+for i in range(n):
+    s = socket.socket()
+    s.bind(("127.0.0.2", 0))
+    s.connect(("127.0.0.1", port))
+    socks.append(s)
+open(out + ".ready", "w").close()
+start = time.monotonic()
+result = "closed"
+for s in socks:
+    # Closed: end of stream (after a TLS alert, perhaps) or a reset.
+    try:
+        while True:
+            s.settimeout(max(0.1, 20 - (time.monotonic() - start)))
+            if not s.recv(4096):
+                break
+    except socket.timeout:
+        result = "open"
+        break
+    except OSError:
+        pass
+with open(out, "w") as f:
+    f.write("%s %.1f\n" % (result, time.monotonic() - start))
+PY
+/usr/bin/python3 "$WORK/idle.py" "$WEB_PORT" 40 "$WORK/idle" &
+IDLE=$!
+dp_wait_for 5 test -e "$WORK/idle.ready" || dp_fail "could not open 40 connections"
+web_login "$PW" "$WORK/jar"
+web_expect 200 -b "$WORK/jar" /info
+wait $IDLE || dp_fail "the idle connection helper failed"
+read -r state secs < "$WORK/idle"
+[ "$state" = closed ] || dp_fail "idle connections still open after ${secs} s"
+dp_log "idle connections closed after $secs s"
+
 echo "PASS: webd-abuse"

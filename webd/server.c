@@ -49,6 +49,17 @@ struct server_request {
 	size_t discarded;
 };
 
+/*
+ * Connections: a browser opens about six per site, so one address gets
+ * a few more than that and can never take the slots of the others; the
+ * total stays small enough for the memory limit of each (32 KiB).  A
+ * connection that sends nothing (no TLS handshake, no request, an idle
+ * keep-alive) is closed after SERVER_IDLE_SEC.
+ */
+#define SERVER_CONNECTIONS_MAX 128u
+#define SERVER_CONNECTIONS_PER_IP 16u
+#define SERVER_IDLE_SEC 10u
+
 /* The most of a too large body read (and dropped) to answer 413. */
 #define SERVER_DISCARD_MAX (1024 * 1024)
 
@@ -905,8 +916,12 @@ static int server_start_redirect(struct server *s)
 				       server_redirect_handle, s,
 				       MHD_OPTION_SOCK_ADDR,
 				       (struct sockaddr *)&ss,
-				       MHD_OPTION_CONNECTION_LIMIT, 16u,
-				       MHD_OPTION_CONNECTION_TIMEOUT, 10u,
+				       MHD_OPTION_CONNECTION_LIMIT,
+				       SERVER_CONNECTIONS_MAX,
+				       MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+				       SERVER_CONNECTIONS_PER_IP,
+				       MHD_OPTION_CONNECTION_TIMEOUT,
+				       SERVER_IDLE_SEC,
 				       MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 				       (size_t)(16 * 1024),
 				       MHD_OPTION_EXTERNAL_LOGGER,
@@ -979,8 +994,11 @@ int server_start(const struct server_config *config, struct auth *auth,
 				  config->tls->cert_pem,
 				  MHD_OPTION_HTTPS_PRIORITIES,
 				  server_tls_priorities,
-				  MHD_OPTION_CONNECTION_LIMIT, 32u,
-				  MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+				  MHD_OPTION_CONNECTION_LIMIT,
+				  SERVER_CONNECTIONS_MAX,
+				  MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+				  SERVER_CONNECTIONS_PER_IP,
+				  MHD_OPTION_CONNECTION_TIMEOUT, SERVER_IDLE_SEC,
 				  MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 				  (size_t)(32 * 1024),
 				  MHD_OPTION_NOTIFY_COMPLETED,
