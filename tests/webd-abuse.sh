@@ -69,4 +69,26 @@ read -r state secs < "$WORK/idle"
 [ "$state" = closed ] || dp_fail "idle connections still open after ${secs} s"
 dp_log "idle connections closed after $secs s"
 
+# --- 3. the plain HTTP redirect names webd's own address (or its
+# certificate's name), never a Host from the request
+redirect() {
+	curl -s --max-time 5 -D "$WORK/headers" -o /dev/null -w '%{http_code}' \
+		"$@" "http://127.0.0.1:$WEB_HTTP_PORT/x"
+}
+for h in evil.example evil.example:28443 127.0.0.1.evil.example \
+	'[::1]' 127.0.0.2 127.0.0.1@evil.example; do
+	[ "$(redirect -H "Host: $h")" = 301 ] || dp_fail "Host $h: no 301"
+	[ "$(web_header Location)" = "https://127.0.0.1:$WEB_PORT/x" ] ||
+		dp_fail "Host $h: redirected to $(web_header Location)"
+done
+redirect -H "Host: deskphone:$WEB_HTTP_PORT" > /dev/null
+[ "$(web_header Location)" = "https://deskphone:$WEB_PORT/x" ] ||
+	dp_fail "Host deskphone: redirected to $(web_header Location)"
+redirect -H "Host: $(hostname)" > /dev/null
+[ "$(web_header Location)" = "https://$(hostname):$WEB_PORT/x" ] ||
+	dp_fail "the host name: redirected to $(web_header Location)"
+redirect -H "Host: 127.0.0.1:$WEB_HTTP_PORT" > /dev/null
+[ "$(web_header Location)" = "https://127.0.0.1:$WEB_PORT/x" ] ||
+	dp_fail "Host 127.0.0.1: redirected to $(web_header Location)"
+
 echo "PASS: webd-abuse"

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 #include <pthread.h>
@@ -820,8 +822,8 @@ static bool server_host_ok(const char *host)
 }
 
 /* The host name of a Host header without its port, or NULL. */
-static const char *server_redirect_host(struct MHD_Connection *c,
-					char *buf, size_t len)
+static const char *server_header_host(struct MHD_Connection *c, char *buf,
+				      size_t len)
 {
 	const char *host, *end;
 
@@ -843,6 +845,80 @@ static const char *server_redirect_host(struct MHD_Connection *c,
 	return server_host_ok(buf) ? buf : NULL;
 }
 
+/* The address the client reached us on, as a URL host: v4 or [v6]. */
+static int server_local_host(struct MHD_Connection *c, char *buf,
+			     size_t len)
+{
+	const union MHD_ConnectionInfo *info;
+	struct sockaddr_storage ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+	socklen_t ss_len = sizeof(ss);
+	char text[INET6_ADDRSTRLEN];
+
+	info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (!info)
+		return -EBADF;
+	if (getsockname(info->connect_fd, (struct sockaddr *)&ss,
+			&ss_len) < 0)
+		return -errno;
+
+	if (ss.ss_family == AF_INET) {
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr,
+			  text, sizeof(text));
+		snprintf(buf, len, "%s", text);
+		return 0;
+	}
+
+	if (ss.ss_family != AF_INET6)
+		return -EAFNOSUPPORT;
+
+	if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
+		inet_ntop(AF_INET, &in6->sin6_addr.s6_addr[12], text,
+			  sizeof(text));
+		snprintf(buf, len, "%s", text);
+	} else {
+		inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof(text));
+		snprintf(buf, len, "[%s]", text);
+	}
+
+	return 0;
+}
+
+/*
+ * Whether a Host names this phone: the address the request came in on,
+ * the name in the device certificate or the system's host name.  Any
+ * other name is never put in a redirect, so the plain HTTP listener
+ * cannot be used to send people to another site.
+ */
+static bool server_own_name(const char *host, const char *local)
+{
+	char name[256];
+
+	if (strcasecmp(host, local) == 0 ||
+	    strcasecmp(host, TLS_DEVICE_NAME) == 0)
+		return true;
+
+	if (gethostname(name, sizeof(name)) < 0)
+		return false;
+	name[sizeof(name) - 1] = '\0';
+	return name[0] && strcasecmp(host, name) == 0;
+}
+
+/* The host for the redirect: the client's Host if it is ours. */
+static const char *server_redirect_host(struct server *s,
+					struct MHD_Connection *c, char *buf,
+					size_t len, char *local,
+					size_t local_len)
+{
+	const char *host;
+
+	if (server_local_host(c, local, local_len) < 0)
+		snprintf(local, local_len, "%s", s->host);
+
+	host = server_header_host(c, buf, len);
+	return host && server_own_name(host, local) ? host : local;
+}
+
 /*
  * Plain HTTP: every GET goes to the same path over HTTPS.  Anything
  * else is refused rather than redirected, so a form is never sent a
@@ -858,7 +934,7 @@ static enum MHD_Result server_redirect_handle(void *cls,
 					      void **con_cls)
 {
 	struct server_reply reply = { 0 };
-	char location[400], buf[260];
+	char location[400], buf[260], local[64];
 	struct server *s = cls;
 	const char *host, *path;
 
@@ -866,9 +942,8 @@ static enum MHD_Result server_redirect_handle(void *cls,
 		return server_send_error(c, 403, "Forbidden",
 					 "Use HTTPS for this page.");
 
-	host = server_redirect_host(c, buf, sizeof(buf));
-	if (!host)
-		host = s->host;
+	host = server_redirect_host(s, c, buf, sizeof(buf), local,
+				    sizeof(local));
 
 	/* Only plain paths are carried over; anything odd goes to /. */
 	path = url && url[0] == '/' && strlen(url) < 100 &&

@@ -63,7 +63,7 @@ static void tls_add_ip_san(gnutls_x509_crt_t crt, const char *address)
 static int tls_fill_crt(gnutls_x509_crt_t crt, gnutls_x509_privkey_t key,
 			const char *address)
 {
-	static const char cn[] = "deskphone";
+	static const char cn[] = TLS_DEVICE_NAME;
 	unsigned char serial[16], id[64];
 	size_t id_len = sizeof(id);
 	time_t now = time(NULL);

@@ -10,6 +10,8 @@
 #define TLS_CERT_FILE "webd-cert.pem"
 #define TLS_KEY_FILE "webd-key.pem"
 #define TLS_VALID_DAYS 3650
+/* The DNS name in the device certificate (next to the listen address). */
+#define TLS_DEVICE_NAME "deskphone"
 
 struct tls_creds {
 	char *cert_pem;		/* NUL-terminated, for libmicrohttpd */
