@@ -143,6 +143,23 @@ static void sipd_call_finish(struct sipd *d, int status, const char *phrase)
 		sipd_stack_request_restart(d);
 }
 
+/*
+ * A SIP URI is ASCII (RFC 3986: anything else is %-encoded), but the
+ * peer's bytes are not to be trusted: anything outside printable ASCII
+ * becomes '?', so CallRemote is always a valid D-Bus string.
+ */
+static void sipd_call_set_remote(struct sipd_call *c, const char *remote)
+{
+	size_t i;
+
+	snprintf(c->remote, sizeof(c->remote), "%s", remote);
+
+	for (i = 0; c->remote[i]; i++)
+		if ((unsigned char)c->remote[i] < 0x20 ||
+		    (unsigned char)c->remote[i] > 0x7e)
+			c->remote[i] = '?';
+}
+
 static void sipd_call_begin(struct sipd *d, nua_handle_t *nh, bool incoming,
 			    const char *remote)
 {
@@ -155,7 +172,7 @@ static void sipd_call_begin(struct sipd *d, nua_handle_t *nh, bool incoming,
 	c->nh = nh;
 	c->incoming = incoming;
 	c->state = incoming ? SIPD_CALL_RINGING : SIPD_CALL_DIALING;
-	snprintf(c->remote, sizeof(c->remote), "%s", remote);
+	sipd_call_set_remote(c, remote);
 
 	/* ask for the RTP port now so that answering is not delayed */
 	if (sipd_audio_open(d) == 0)

@@ -128,7 +128,8 @@ static bool sipd_filter_ours(struct sipd *d, int fd)
 		return false;
 
 	port = ntohs(sin.sin_port);
-	return port == d->port || (sipd_tls_port(d) && port == sipd_tls_port(d));
+	return port == d->port ||
+	       (sipd_tls_port(d) && port == sipd_tls_port(d));
 }
 
 /* Attaches @prog (or detaches with NULL) on every socket of ours. */

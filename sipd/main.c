@@ -156,7 +156,18 @@ static void sipd_stack_down(struct sipd *d);
 	NUTAG_USER_AGENT("deskphone-sipd/" PACKAGE_VERSION), \
 	NUTAG_AUTOANSWER(0), \
 	NUTAG_OUTBOUND("no-options-keepalive no-validate no-natify"), \
-	NUTAG_ENABLEMESSAGE(0)
+	NUTAG_ENABLEMESSAGE(0), \
+	SIPD_NUA_ALLOW
+
+/*
+ * Only what the phone handles.  nua's default list also has REFER,
+ * SUBSCRIBE, NOTIFY and MESSAGE, and it accepts an out-of-dialog REFER
+ * itself (202) and then sends NOTIFYs wherever the REFER's Contact
+ * says: a reflector that turned one packet into eleven.  Methods not
+ * listed get 405.
+ */
+#define SIPD_NUA_ALLOW \
+	SIPTAG_ALLOW_STR("INVITE, ACK, BYE, CANCEL, OPTIONS, PRACK, UPDATE")
 
 /* Any response to a request we sent ends its ResponseTimeout watch. */
 static void sipd_nua_response(struct sipd *d, nua_event_t event, int status,

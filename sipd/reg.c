@@ -225,9 +225,9 @@ static const char *sipd_reg_ca_file(struct sipd *d)
 static int sipd_reg_proxy_tls(struct sipd *d, const struct sockaddr_in *sin,
 			      const char *host, char *url, size_t len)
 {
-	sipd_tls_set_target(d, sin, host,
-			    param_is_true(sipd_reg_param(d,
-							 "TLS_Name_Validate_1_")),
+	const char *v = sipd_reg_param(d, "TLS_Name_Validate_1_");
+
+	sipd_tls_set_target(d, sin, host, param_is_true(v),
 			    sipd_reg_ca_file(d));
 	return sipd_tls_relay_url(d, url, len);
 }

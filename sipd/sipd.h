@@ -86,7 +86,7 @@ struct sipd_call {
 	char codec[8];
 	char end_reason[160];
 	unsigned int auth_tries;
-	char auth_line[1300];		/* credentials of the re-sent INVITE */
+	char auth_line[1300];		/* credentials of the new INVITE */
 
 	/* media: our side from audiod, the far side from its SDP */
 	bool stream_pending;		/* OpenStream sent, no reply yet */

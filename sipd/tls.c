@@ -46,7 +46,7 @@
 
 struct sipd_tls_target {
 	struct sockaddr_in addr;	/* where to connect */
-	char host[256];			/* name to check and send as SNI */
+	char host[256];			/* name to check, and the SNI */
 	bool validate_name;
 	char ca_file[PATH_MAX];	/* "" : system store only */
 	unsigned int gen;
@@ -811,8 +811,9 @@ static void sipd_tls_start_conn(struct sipd *d, int fd)
 	if (!c || !t->have_target || !t->trust || !sipd_tls_track(fd)) {
 		/* nowhere to go: sofia sees the connection end */
 		log_warning("TLS relay: %s, closing the connection",
-			    !c ? "out of memory" : !t->have_target ?
-			    "no TLS server configured" : "too many connections");
+			    !c ? "out of memory" :
+			    !t->have_target ? "no TLS server configured" :
+					      "too many connections");
 		free(c);
 		close(fd);
 		return;

@@ -161,6 +161,9 @@ grep -i -A12 '^BYE sip:' "$WORK/evil.msg" | grep -qi 'Authorization:' &&
 grep -q 'challenged our BYE' "$WORK/sipd.log" || dp_fail "not logged"
 dp_log "one BYE, no credentials, call ended locally"
 
+# the first UAS gives up waiting for a second BYE after 4 s
+wait "$(dp_pid evil)" 2> /dev/null
+
 dp_log "2. the far end challenges our INVITE"
 cat > "$WORK/evil2.xml" <<'XML'
 <?xml version="1.0" encoding="ISO-8859-1" ?>
