@@ -91,4 +91,92 @@ redirect -H "Host: 127.0.0.1:$WEB_HTTP_PORT" > /dev/null
 [ "$(web_header Location)" = "https://127.0.0.1:$WEB_PORT/x" ] ||
 	dp_fail "Host 127.0.0.1: redirected to $(web_header Location)"
 
+# --- 4. the generated password's file goes at the first admin login,
+# and the admin can change the admin password on its own page
+FORM_BODY="/usr/bin/python3 $SRC/tests/web/form-body.py"
+PWPAGE=/admin/advanced/voice/password
+dp_stop webd
+rm "$WORK/state/webd-admin"
+web_start webd2
+GEN=$(cat "$WORK/state/admin-password.initial") || dp_fail "no initial file"
+web_expect 403 --data "password=wrong pass" /login
+[ -e "$WORK/state/admin-password.initial" ] ||
+	dp_fail "a failed login removed the initial password file"
+web_login "$GEN" "$WORK/jar"
+[ -e "$WORK/state/admin-password.initial" ] &&
+	dp_fail "admin-password.initial kept after the admin logged in"
+dp_stop webd2
+web_start webd3
+grep -q "initial admin password" "$WORK/webd3.log" &&
+	dp_fail "a restart generated or showed a password again"
+[ -e "$WORK/state/admin-password.initial" ] && dp_fail "the file came back"
+
+web_login "$GEN" "$WORK/jar"
+web_login "$GEN" "$WORK/jar2"
+web_expect 200 -b "$WORK/jar" $PWPAGE
+for f in Old_Password New_Password New_Password_Again; do
+	grep -q "<input id=\"f-$f\" name=\"$f\" type=\"password\" value=\"\"" \
+		"$WORK/body" || dp_fail "no $f field"
+done
+grep -q "href=\"$PWPAGE\" aria-current" "$WORK/body" || dp_fail "no tab for the page"
+pwform() {
+	web_expect 200 -b "$WORK/jar" $PWPAGE
+	$FORM_BODY $PWPAGE "Old_Password=$1" "New_Password=$2" \
+		"New_Password_Again=$3" < "$WORK/body" > "$WORK/form" ||
+		dp_fail "cannot fill the password form"
+}
+CSRF=$(web_csrf "$WORK/jar" $PWPAGE)
+web_expect 403 -b "$WORK/jar" --data "Old_Password=$GEN&New_Password=new+admin+pw&New_Password_Again=new+admin+pw" $PWPAGE
+pwform "wrong pass" "new admin pw" "new admin pw"
+web_expect 403 -b "$WORK/jar" --data-binary "@$WORK/form" $PWPAGE
+grep -q "current admin password is wrong" "$WORK/body" || dp_fail "no reason for a wrong old password"
+pwform "$GEN" "new admin pw" "new admin px"
+web_expect 400 -b "$WORK/jar" --data-binary "@$WORK/form" $PWPAGE
+grep -q "two new passwords differ" "$WORK/body" || dp_fail "no reason for a mismatch"
+pwform "$GEN" "1234567" "1234567"
+web_expect 400 -b "$WORK/jar" --data-binary "@$WORK/form" $PWPAGE
+grep -q "too short (at least 8 characters)" "$WORK/body" || dp_fail "no reason for a short one"
+grep -q "new admin pw\|$GEN" "$WORK/body" && dp_fail "a password came back in the page"
+web_expect 403 --data-urlencode "password=new admin pw" /login
+pwform "$GEN" "new admin pw" "new admin pw"
+web_expect 303 -b "$WORK/jar" --data-binary "@$WORK/form" $PWPAGE
+[ "$(web_header Location)" = "$PWPAGE?saved=1" ] || dp_fail "change went to $(web_header Location)"
+web_expect 200 -b "$WORK/jar" /info
+web_expect 303 -b "$WORK/jar2" /info	# the other admin session ended
+grep -q "new admin pw" "$WORK/state/webd-admin" && dp_fail "webd-admin holds the password"
+web_expect 403 --data-urlencode "password=$GEN" /login
+web_login "new admin pw" "$WORK/jar2"
+# and it outlives a restart
+dp_stop webd3
+web_start webd4
+web_login "new admin pw" "$WORK/jar"
+
+# --- 5. at least 8 characters for both accounts: on the User page and
+# in the password files
+USERPAGE=/admin/advanced/voice/user
+web_expect 200 -b "$WORK/jar" $USERPAGE
+$FORM_BODY $USERPAGE "User_Password=x" < "$WORK/body" > "$WORK/form"
+web_expect 400 -b "$WORK/jar" --data-binary "@$WORK/form" $USERPAGE
+grep -q "New User Password is shorter than 8 characters" "$WORK/body" ||
+	dp_fail "no reason for a short user password"
+[ -e "$WORK/state/webd-user" ] && dp_fail "a short user password was stored"
+web_expect 200 -b "$WORK/jar" $USERPAGE
+$FORM_BODY $USERPAGE "User_Password=8 chars!" < "$WORK/body" > "$WORK/form"
+web_expect 303 -b "$WORK/jar" --data-binary "@$WORK/form" $USERPAGE
+[ -e "$WORK/state/webd-user" ] || dp_fail "an 8 character user password was refused"
+dp_stop webd4
+cp "$WORK/state/webd-admin" "$WORK/admin-before"
+cp "$WORK/state/webd-user" "$WORK/user-before"
+echo "short" > "$WORK/short"
+for opt in --user-password-file --admin-password-file; do
+	"$WEBD" --state-dir "$WORK/state" --port "$WEB_PORT" \
+		--admin-password-file "$WORK/pwfile" $opt "$WORK/short" \
+		> "$WORK/short.log" 2>&1 && dp_fail "webd started with a short $opt"
+	grep -q "password in $WORK/short is shorter than 8 characters" \
+		"$WORK/short.log" || dp_fail "no clear error for a short $opt"
+	cmp -s "$WORK/admin-before" "$WORK/state/webd-admin" &&
+		cmp -s "$WORK/user-before" "$WORK/state/webd-user" ||
+		dp_fail "a refused $opt changed a stored password"
+done
+
 echo "PASS: webd-abuse"

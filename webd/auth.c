@@ -306,6 +306,47 @@ int auth_password_read(const char *path, char *buf, size_t len)
 	return buf[0] ? 0 : -ENODATA;
 }
 
+int auth_password_ok(const char *password, char *reason, size_t len)
+{
+	size_t chars = 0;
+	const char *p;
+
+	/* Characters, not bytes: continuation bytes are not counted. */
+	for (p = password; *p; p++)
+		if (((unsigned char)*p & 0xc0) != 0x80)
+			chars++;
+
+	if (p - password > AUTH_PASSWORD_MAX) {
+		if (reason)
+			snprintf(reason, len, "is longer than %d bytes",
+				 AUTH_PASSWORD_MAX);
+		return -E2BIG;
+	}
+
+	if (chars < AUTH_PASSWORD_MIN) {
+		if (reason)
+			snprintf(reason, len, "is shorter than %d characters",
+				 AUTH_PASSWORD_MIN);
+		return -EINVAL;
+	}
+
+	return 0;
+}
+
+/* The generated password is no longer needed, or no longer the one. */
+static void auth_initial_remove(struct auth *auth)
+{
+	if (!auth->initial_path[0])
+		return;
+
+	if (unlink(auth->initial_path) == 0)
+		log_notice("Removed %s: the generated admin password is "
+			   "no longer kept", auth->initial_path);
+	else if (errno != ENOENT)
+		log_warning("Failed to remove %s: %m, ignoring",
+			    auth->initial_path);
+}
+
 static int auth_set_password(struct auth *auth, const char *hash_path,
 			     const char *password)
 {
@@ -327,8 +368,7 @@ static int auth_set_password(struct auth *auth, const char *hash_path,
 static int auth_init_from_file(struct auth *auth, const char *state_dir,
 			       const char *hash_path, const char *file)
 {
-	char password[AUTH_PASSWORD_MAX + 2];
-	char *initial;
+	char password[AUTH_PASSWORD_MAX + 2], reason[64];
 	int r;
 
 	r = auth_password_read(file, password, sizeof(password));
@@ -339,16 +379,20 @@ static int auth_init_from_file(struct auth *auth, const char *state_dir,
 		return r;
 	}
 
+	r = auth_password_ok(password, reason, sizeof(reason));
+	if (r < 0) {
+		gnutls_memset(password, 0, sizeof(password));
+		log_err("The admin password in %s %s", file, reason);
+		return r;
+	}
+
 	r = auth_set_password(auth, hash_path, password);
 	gnutls_memset(password, 0, sizeof(password));
 	if (r < 0)
 		return r;
 
 	/* A generated password shown earlier is no longer the one. */
-	initial = daemon_path(state_dir, AUTH_INITIAL_FILE);
-	if (initial && unlink(initial) < 0 && errno != ENOENT)
-		log_warning("Failed to remove %s: %m, ignoring", initial);
-	free(initial);
+	auth_initial_remove(auth);
 
 	log_info("Admin password set from %s", file);
 	return 0;
@@ -358,7 +402,6 @@ static int auth_init_generated(struct auth *auth, const char *state_dir,
 			       const char *hash_path)
 {
 	char password[17], line[32];
-	char *initial;
 	int r;
 
 	r = auth_password_generate(password, sizeof(password));
@@ -374,16 +417,12 @@ static int auth_init_generated(struct auth *auth, const char *state_dir,
 	/* Shown once here; the run command reads the file. */
 	log_notice("initial admin password: %s", password);
 
-	initial = daemon_path(state_dir, AUTH_INITIAL_FILE);
 	snprintf(line, sizeof(line), "%s\n", password);
-	r = initial ? auth_file_write(initial, line, strlen(line), 0600) :
-		    -ENOMEM;
+	r = auth_file_write(auth->initial_path, line, strlen(line), 0600);
 	if (r < 0)
 		log_warning("Failed to write %s: %s, ignoring",
-			    initial ? initial : AUTH_INITIAL_FILE,
-			    strerror(-r));
+			    auth->initial_path, strerror(-r));
 
-	free(initial);
 	gnutls_memset(password, 0, sizeof(password));
 	gnutls_memset(line, 0, sizeof(line));
 	return 0;
@@ -428,8 +467,11 @@ int auth_user_password_set(struct auth *auth, const char *password)
 	struct auth_secret secret;
 	int r;
 
-	if (strlen(password) > AUTH_PASSWORD_MAX)
-		return -E2BIG;
+	if (*password) {
+		r = auth_password_ok(password, NULL, 0);
+		if (r < 0)
+			return r;
+	}
 
 	if (!*password) {
 		if (unlink(auth->user_path) < 0 && errno != ENOENT) {
@@ -456,6 +498,45 @@ int auth_user_password_set(struct auth *auth, const char *password)
 	auth->user_enabled = true;
 	auth_end_sessions(auth, AUTH_USER);
 	log_notice("User password changed");
+	return 0;
+}
+
+int auth_admin_password_change(struct auth *auth, const char *old,
+			       const char *password,
+			       const struct auth_session *keep)
+{
+	struct auth_secret secret;
+	size_t i;
+	int r;
+
+	if (strlen(old) > AUTH_PASSWORD_MAX ||
+	    !auth_secret_check(&auth->secret, old))
+		return -EACCES;
+
+	r = auth_password_ok(password, NULL, 0);
+	if (r < 0)
+		return r;
+
+	r = auth_secret_new(password, &secret);
+	if (r >= 0 && auth->admin_path[0])
+		r = auth_secret_save(auth->admin_path, &secret);
+	if (r < 0) {
+		log_err("Failed to set the admin password: %s", strerror(-r));
+		return r;
+	}
+
+	auth->secret = secret;
+	gnutls_memset(&secret, 0, sizeof(secret));
+	auth_initial_remove(auth);
+
+	/* Whoever knew the old password is logged out, but not us. */
+	for (i = 0; i < AUTH_SESSIONS_MAX; i++)
+		if (auth->sessions[i].used &&
+		    auth->sessions[i].role == AUTH_ADMIN &&
+		    &auth->sessions[i] != keep)
+			auth_session_end(&auth->sessions[i]);
+
+	log_notice("Admin password changed");
 	return 0;
 }
 
@@ -491,6 +572,16 @@ int auth_init(struct auth *auth, const char *state_dir,
 	hash_path = daemon_path(state_dir, AUTH_HASH_FILE);
 	if (!hash_path)
 		return -ENOMEM;
+
+	r = snprintf(auth->admin_path, sizeof(auth->admin_path), "%s",
+		     hash_path);
+	if (r >= 0 && (size_t)r < sizeof(auth->admin_path))
+		r = snprintf(auth->initial_path, sizeof(auth->initial_path),
+			     "%s/%s", state_dir, AUTH_INITIAL_FILE);
+	if (r < 0 || (size_t)r >= sizeof(auth->initial_path)) {
+		free(hash_path);
+		return -ENAMETOOLONG;
+	}
 
 	if (password_file) {
 		r = auth_init_from_file(auth, state_dir, hash_path,
@@ -665,6 +756,11 @@ int auth_login(struct auth *auth, enum auth_role role, const char *password,
 
 	if (limit)
 		memset(limit, 0, sizeof(*limit));
+
+	/* The admin has it now; it need not lie about in plain text. */
+	if (role == AUTH_ADMIN)
+		auth_initial_remove(auth);
+
 	return auth_session_new(auth, role, now, cookie);
 }
 

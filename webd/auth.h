@@ -24,6 +24,7 @@
 #define AUTH_ITERATIONS 100000
 #define AUTH_SALT_LEN 16
 #define AUTH_KEY_LEN 32
+#define AUTH_PASSWORD_MIN 8		/* characters (UTF-8), both accounts */
 #define AUTH_PASSWORD_MAX 256
 
 #define AUTH_TOKEN_LEN 16			/* 128 bits */
@@ -80,6 +81,8 @@ struct auth {
 	struct auth_secret user_secret;
 	bool user_enabled;			/* user_secret is set */
 	char user_path[4096];
+	char admin_path[4096];			/* "": not saved (tests) */
+	char initial_path[4096];		/* "": none to remove */
 	struct auth_session sessions[AUTH_SESSIONS_MAX];
 	struct auth_limit limits[AUTH_LIMITS_MAX];
 };
@@ -118,7 +121,8 @@ int auth_password_read(const char *path, char *buf, size_t len);
 
 /*
  * Loads the stored hash, or sets it from @password_file, or creates a
- * random password (logged once and written to admin-password.initial).
+ * random password (logged once and written to admin-password.initial,
+ * which is removed at the first admin login or password change).
  * Also loads the user's hash when there is one.
  */
 int auth_init(struct auth *auth, const char *state_dir,
@@ -126,9 +130,27 @@ int auth_init(struct auth *auth, const char *state_dir,
 
 /*
  * Sets the user's password (saved at once) and ends the user's
- * sessions; "" removes it, so the user account cannot log in.
+ * sessions; "" removes it, so the user account cannot log in.  A
+ * password auth_password_ok() refuses gives its error.
  */
 int auth_user_password_set(struct auth *auth, const char *password);
+
+/*
+ * Whether @password may be set for either account: -EINVAL when shorter
+ * than AUTH_PASSWORD_MIN characters, -E2BIG when longer than
+ * AUTH_PASSWORD_MAX bytes.  @reason (may be NULL) says which.
+ */
+int auth_password_ok(const char *password, char *reason, size_t len);
+
+/*
+ * The admin changes the admin password: @old must be the current one
+ * (-EACCES), @password must pass auth_password_ok().  Saved at once;
+ * the admin's other sessions end (@keep stays) and the file with the
+ * generated password is removed.
+ */
+int auth_admin_password_change(struct auth *auth, const char *old,
+			       const char *password,
+			       const struct auth_session *keep);
 
 /* "admin" / "user" and back; -EINVAL for anything else. */
 const char *auth_role_name(enum auth_role role);

@@ -258,9 +258,10 @@ static int webd_signals(sd_event *event)
 	return r;
 }
 
+/* With @auth NULL only checks the file, before anything is changed. */
 static int webd_user_password(struct auth *auth, const char *file)
 {
-	char password[AUTH_PASSWORD_MAX + 2];
+	char password[AUTH_PASSWORD_MAX + 2], reason[64];
 	int r;
 
 	r = auth_password_read(file, password, sizeof(password));
@@ -271,7 +272,12 @@ static int webd_user_password(struct auth *auth, const char *file)
 		return r;
 	}
 
-	r = auth_user_password_set(auth, password);
+	r = auth_password_ok(password, reason, sizeof(reason));
+	if (r < 0)
+		log_err("The user password in %s %s", file, reason);
+	else if (auth)
+		r = auth_user_password_set(auth, password);
+
 	memset(password, 0, sizeof(password));
 	return r;
 }
@@ -290,7 +296,10 @@ static int webd_run(struct webd_options *o, const char *state_dir)
 	if (!auth)
 		return -ENOMEM;
 
-	r = auth_init(auth, state_dir, o->password_file);
+	r = o->user_password_file ?
+	    webd_user_password(NULL, o->user_password_file) : 0;
+	if (r >= 0)
+		r = auth_init(auth, state_dir, o->password_file);
 	if (r >= 0 && o->user_password_file)
 		r = webd_user_password(auth, o->user_password_file);
 	if (r >= 0)

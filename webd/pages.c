@@ -37,6 +37,7 @@ static const char *const page_kind_names[] = {
 	[PAGE_KIND_SIP] = "voice/sip",
 	[PAGE_KIND_EXT] = "voice/ext",
 	[PAGE_KIND_USER] = "voice/user",
+	[PAGE_KIND_PASSWORD] = "voice/password",
 };
 
 const char page_style_css[] =
@@ -165,8 +166,9 @@ int page_route_parse(const char *url, struct page_route *out)
 		return -ENOENT;
 	}
 
-	/* The user account has no User page of its own. */
-	if (r.kind == PAGE_KIND_USER && r.account != AUTH_ADMIN)
+	/* The user account has no User or admin password page. */
+	if ((r.kind == PAGE_KIND_USER || r.kind == PAGE_KIND_PASSWORD) &&
+	    r.account != AUTH_ADMIN)
 		return -ENOENT;
 
 	page_route_path(&r);
@@ -269,6 +271,10 @@ static void page_tabs(struct html_buf *b, const struct page_route *r,
 			page_route_as(r, PAGE_KIND_USER, 0, r->advanced,
 				      &to);
 			page_link(b, &to, "User", r->kind == PAGE_KIND_USER);
+			page_route_as(r, PAGE_KIND_PASSWORD, 0, r->advanced,
+				      &to);
+			page_link(b, &to, "Admin Password",
+				  r->kind == PAGE_KIND_PASSWORD);
 		}
 		html_puts(b, "</ul>");
 	}
@@ -744,6 +750,7 @@ static void page_title(const struct page_route *r, char *buf, size_t len)
 		[PAGE_KIND_SYSTEM] = "System",
 		[PAGE_KIND_SIP] = "SIP",
 		[PAGE_KIND_USER] = "User",
+		[PAGE_KIND_PASSWORD] = "Admin Password",
 	};
 
 	if (r->kind == PAGE_KIND_EXT)
@@ -1053,6 +1060,40 @@ static int page_user_render(struct page_ctx *ctx, unsigned int status,
 	return page_finish(&b, status, out);
 }
 
+static void page_password_row(struct html_buf *b, const char *name,
+			      const char *label, const char *autocomplete)
+{
+	html_printf(b, "<div class=\"row\"><label for=\"f-%s\">%s</label>"
+		    "<input id=\"f-%s\" name=\"%s\" type=\"password\" "
+		    "value=\"\" maxlength=\"%d\" autocomplete=\"%s\">"
+		    "</div>\n", name, label, name, name, AUTH_PASSWORD_MAX,
+		    autocomplete);
+}
+
+/* Old password and the new one twice; nothing is ever filled in. */
+static int page_password_render(struct page_ctx *ctx, unsigned int status,
+				struct page_out *out)
+{
+	struct html_buf b;
+
+	html_buf_init(&b);
+	page_top(&b, ctx->env, ctx->route, "Admin Password", ctx->n_ext);
+	page_notes(&b, ctx);
+	page_form_open(&b, ctx);
+	html_printf(&b, "<p>At least %d characters.  Other admin sessions "
+		    "end when it changes.</p>\n", AUTH_PASSWORD_MIN);
+	page_password_row(&b, "Old_Password", "Current Admin Password",
+			  "current-password");
+	page_password_row(&b, "New_Password", "New Admin Password",
+			  "new-password");
+	page_password_row(&b, "New_Password_Again", "New Admin Password "
+			  "Again", "new-password");
+	html_puts(&b, "<p><button type=\"submit\">Change Password</button>"
+		    "</p></form>\n");
+	page_bottom(&b);
+	return page_finish(&b, status, out);
+}
+
 int page_show(const struct page_env *env, const struct page_route *route,
 	      const char *note, struct page_out *out)
 {
@@ -1066,6 +1107,8 @@ int page_show(const struct page_env *env, const struct page_route *route,
 	ctx.note = note;
 	if (route->kind == PAGE_KIND_USER) {
 		r = page_user_render(&ctx, 200, out);
+	} else if (route->kind == PAGE_KIND_PASSWORD) {
+		r = page_password_render(&ctx, 200, out);
 	} else {
 		page_build_items(&ctx);
 		r = page_settings_render(&ctx, 200, out);
@@ -1453,7 +1496,8 @@ static int page_user_password_check(struct page_ctx *ctx, const char *pw)
 	};
 	char reason[128];
 
-	if (param_validate(&def, pw, reason, sizeof(reason)) == 0)
+	if (param_validate(&def, pw, reason, sizeof(reason)) == 0 &&
+	    auth_password_ok(pw, reason, sizeof(reason)) == 0)
 		return 0;
 
 	if (asprintf(&ctx->top_error, "Nothing was changed: New User "
@@ -1510,6 +1554,59 @@ static int page_user_submit(struct page_ctx *ctx, const struct form *form,
 	return page_user_render(ctx, 400, out);
 }
 
+static const char *page_password_problem(int r)
+{
+	switch (r) {
+	case -EACCES:
+		return "the current admin password is wrong";
+	case -EINVAL:
+		return "the new password is too short";
+	case -E2BIG:
+		return "the new password is too long";
+	default:
+		return strerror(-r);
+	}
+}
+
+/* The admin's own password: the old one, and the new one twice. */
+static int page_password_submit(struct page_ctx *ctx,
+				const struct form *form,
+				unsigned int *n_changed, struct page_out *out)
+{
+	const char *old = form_get(form, "Old_Password");
+	const char *pw = form_get(form, "New_Password");
+	const char *again = form_get(form, "New_Password_Again");
+	int r;
+
+	if (!old || !pw || !again) {
+		r = -EBADMSG;
+		ctx->top_error = strdup("Nothing was changed: fill in all "
+					"three fields.");
+	} else if (strcmp(pw, again) != 0) {
+		r = -EINVAL;
+		ctx->top_error = strdup("Nothing was changed: the two new "
+					"passwords differ.");
+	} else {
+		r = auth_admin_password_change(ctx->env->auth, old, pw,
+					       ctx->env->session);
+		if (r == -EACCES)
+			log_warning("Wrong current password in an admin "
+				    "password change");
+		if (r < 0 && asprintf(&ctx->top_error, "Nothing was changed: "
+				      "%s (at least %d characters).",
+				      page_password_problem(r),
+				      AUTH_PASSWORD_MIN) < 0)
+			ctx->top_error = NULL;
+	}
+
+	if (r == 0) {
+		*n_changed = 1;
+		return 1;
+	}
+
+	return page_password_render(ctx, r == -EACCES ? 403 : 400, out);
+}
+
 int page_submit(const struct page_env *env, const struct page_route *route,
 		const struct form *form, unsigned int *n_changed,
 		struct page_out *out)
@@ -1524,6 +1621,10 @@ int page_submit(const struct page_env *env, const struct page_route *route,
 	if (route->kind == PAGE_KIND_USER)
 		r = env->role == AUTH_ADMIN ?
 		    page_user_submit(&ctx, form, n_changed, out) : -EPERM;
+	else if (route->kind == PAGE_KIND_PASSWORD)
+		r = env->role == AUTH_ADMIN ?
+		    page_password_submit(&ctx, form, n_changed, out) :
+		    -EPERM;
 	else
 		r = page_settings_submit(&ctx, form, n_changed, out);
 	page_ctx_clear(&ctx);

@@ -24,6 +24,7 @@
 #define PAGE_INFO "/info"
 #define PAGE_SYSTEM "/admin/advanced/voice/system"
 #define PAGE_EXT1 "/admin/advanced/voice/ext1"
+#define PAGE_PASSWORD "/admin/advanced/voice/password"
 #define PAGE_STYLE "/style.css"
 #define PAGE_SCRIPT "/webd.js"
 
@@ -33,6 +34,7 @@ enum page_kind {
 	PAGE_KIND_SIP,
 	PAGE_KIND_EXT,
 	PAGE_KIND_USER,		/* user password and access: admin only */
+	PAGE_KIND_PASSWORD,	/* the admin's own password: admin only */
 };
 
 struct page_route {
@@ -56,6 +58,7 @@ struct page_env {
 	struct auth *auth;
 	struct access *access;
 	enum auth_role role;		/* of the session */
+	const struct auth_session *session;
 	const char *csrf;
 
 	/* webd's own settings, shown with "webd" as their owner. */

@@ -429,6 +429,7 @@ static void server_env(struct server *s, struct auth_session *session,
 	env->auth = s->auth;
 	env->access = s->access;
 	env->role = session->role;
+	env->session = session;
 	env->csrf = session->csrf;
 	env->own_list = server_own_list;
 	env->own_set = server_own_set;

@@ -237,13 +237,13 @@ static void test_user(const char *dir)
 	CHECK(auth_login(auth, AUTH_USER, "adminpw", "127.0.0.1", t, cookie, &retry) ==
 	      -EACCES);
 
-	CHECK(auth_user_password_set(auth, "userpw") == 0);
+	CHECK(auth_user_password_set(auth, "user pass") == 0);
 	snprintf(path, sizeof(path), "%s/webd-user", dir);
 	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
 	CHECK(auth_login(auth, AUTH_USER, "adminpw", "127.0.0.1", t, cookie, &retry) ==
 	      -EACCES);
-	CHECK(auth_login(auth, AUTH_USER, "userpw", "127.0.0.1", t, cookie, &retry) == 0);
-	CHECK(auth_login(auth, AUTH_ADMIN, "userpw", "127.0.0.1", t, admin, &retry) ==
+	CHECK(auth_login(auth, AUTH_USER, "user pass", "127.0.0.1", t, cookie, &retry) == 0);
+	CHECK(auth_login(auth, AUTH_ADMIN, "user pass", "127.0.0.1", t, admin, &retry) ==
 	      -EACCES);
 	CHECK(auth_login(auth, AUTH_ADMIN, "adminpw", "127.0.0.1", t, admin, &retry) == 0);
 	s = auth_session_find(auth, cookie, t);
@@ -254,25 +254,112 @@ static void test_user(const char *dir)
 	/* Kept over a restart; a new password ends the user's sessions. */
 	CHECK(auth_init(auth, dir, NULL) == 0);
 	CHECK(auth->user_enabled);
-	CHECK(auth_secret_check(&auth->user_secret, "userpw"));
-	CHECK(auth_login(auth, AUTH_USER, "userpw", "127.0.0.1", t, cookie, &retry) == 0);
+	CHECK(auth_secret_check(&auth->user_secret, "user pass"));
+	CHECK(auth_login(auth, AUTH_USER, "user pass", "127.0.0.1", t, cookie, &retry) == 0);
 	CHECK(auth_login(auth, AUTH_ADMIN, "adminpw", "127.0.0.1", t, admin, &retry) ==
 	      -EACCES);	/* auth_init reloaded the stored admin hash */
-	CHECK(auth_user_password_set(auth, "other") == 0);
+	CHECK(auth_user_password_set(auth, "other pass") == 0);
 	CHECK(auth_session_find(auth, cookie, t) == NULL);
 
 	/* "" disables the account and removes the file. */
-	CHECK(auth_login(auth, AUTH_USER, "other", "127.0.0.1", t, cookie, &retry) == 0);
+	CHECK(auth_login(auth, AUTH_USER, "other pass", "127.0.0.1", t, cookie, &retry) == 0);
 	CHECK(auth_user_password_set(auth, "") == 0);
 	CHECK(access(path, F_OK) < 0);
 	CHECK(auth_session_find(auth, cookie, t) == NULL);
-	CHECK(auth_login(auth, AUTH_USER, "other", "127.0.0.1", t, cookie, &retry) ==
+	CHECK(auth_login(auth, AUTH_USER, "other pass", "127.0.0.1", t, cookie, &retry) ==
 	      -EACCES);
 
 	CHECK(auth_role_from_name("user", &role) == 0 && role == AUTH_USER);
 	CHECK(auth_role_from_name("admin", &role) == 0 && role == AUTH_ADMIN);
 	CHECK(auth_role_from_name("root", &role) == -EINVAL);
 	CHECK(auth_role_from_name(NULL, &role) == -EINVAL);
+	free(auth);
+}
+
+/* Both accounts: at least AUTH_PASSWORD_MIN characters. */
+static void test_length(void)
+{
+	struct auth *auth = calloc(1, sizeof(*auth));
+	char reason[64];
+
+	CHECK(auth_password_ok("1234567", reason, sizeof(reason)) == -EINVAL);
+	CHECK(strstr(reason, "shorter than 8") != NULL);
+	CHECK(auth_password_ok("12345678", NULL, 0) == 0);
+	/* Seven characters in fourteen bytes are still seven. */
+	CHECK(auth_password_ok("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+			       "\xc3\xa9\xc3\xa9\xc3\xa9", NULL, 0) ==
+	      -EINVAL);
+	CHECK(auth_user_password_set(auth, "x") == -EINVAL);
+	CHECK(!auth->user_enabled);
+	free(auth);
+}
+
+/*
+ * The generated password's file goes at the first admin login; the
+ * admin can change the password (old one needed, new one long enough).
+ */
+static void test_admin_password(const char *dir)
+{
+	struct auth *auth = calloc(1, sizeof(*auth));
+	char cookie[AUTH_TOKEN_HEX], other[AUTH_TOKEN_HEX];
+	char initial[512], pw[64], path[512];
+	struct auth_session *keep;
+	unsigned int retry = 0;
+	uint64_t t = 1000000;
+	FILE *f;
+
+	CHECK(auth_init(auth, dir, NULL) == 0);
+	snprintf(initial, sizeof(initial), "%s/admin-password.initial", dir);
+	CHECK(auth_password_read(initial, pw, sizeof(pw)) == 0);
+	CHECK(auth_login(auth, AUTH_ADMIN, "wrong pass", "127.0.0.1", t,
+			 cookie, &retry) == -EACCES);
+	CHECK(access(initial, F_OK) == 0);
+	CHECK(auth_login(auth, AUTH_ADMIN, pw, "127.0.0.1", t, cookie,
+			 &retry) == 0);
+	CHECK(access(initial, F_OK) < 0);
+
+	/* A restart neither makes a new one nor brings the file back. */
+	CHECK(auth_init(auth, dir, NULL) == 0);
+	CHECK(access(initial, F_OK) < 0);
+	CHECK(auth_secret_check(&auth->secret, pw));
+
+	/* Changing it needs the old one and a long enough new one. */
+	CHECK(auth_login(auth, AUTH_ADMIN, pw, "127.0.0.1", t, cookie,
+			 &retry) == 0);
+	CHECK(auth_login(auth, AUTH_ADMIN, pw, "127.0.0.1", t, other,
+			 &retry) == 0);
+	keep = auth_session_find(auth, cookie, t);
+	CHECK(keep != NULL);
+	CHECK(auth_admin_password_change(auth, "not it", "new admin pw",
+					 keep) == -EACCES);
+	CHECK(auth_admin_password_change(auth, pw, "short", keep) ==
+	      -EINVAL);
+	CHECK(auth_secret_check(&auth->secret, pw));
+	/* A file to remove, as if it were back from an older webd. */
+	f = fopen(initial, "w");
+	if (f)
+		fclose(f);
+	CHECK(auth_admin_password_change(auth, pw, "new admin pw", keep) ==
+	      0);
+	CHECK(access(initial, F_OK) < 0);
+	CHECK(auth_session_find(auth, cookie, t) == keep);
+	CHECK(auth_session_find(auth, other, t) == NULL);
+
+	/* Stored: a restart has the new one. */
+	CHECK(auth_init(auth, dir, NULL) == 0);
+	CHECK(auth_secret_check(&auth->secret, "new admin pw"));
+	CHECK(!auth_secret_check(&auth->secret, pw));
+
+	/* A password file with a short one is refused, nothing changed. */
+	snprintf(path, sizeof(path), "%s/short", dir);
+	f = fopen(path, "w");
+	if (f) {
+		fputs("1234567\n", f);
+		fclose(f);
+	}
+	CHECK(auth_init(auth, dir, path) == -EINVAL);
+	CHECK(auth_init(auth, dir, NULL) == 0);
+	CHECK(auth_secret_check(&auth->secret, "new admin pw"));
 	free(auth);
 }
 
@@ -293,6 +380,12 @@ int main(void)
 		failures++;
 	test_sessions();
 	test_limits();
+	test_length();
+	snprintf(sub, sizeof(sub), "%s/admin", dir);
+	if (mkdir(sub, 0700) == 0)
+		test_admin_password(sub);
+	else
+		failures++;
 	snprintf(sub, sizeof(sub), "%s/user", dir);
 	if (mkdir(sub, 0700) == 0)
 		test_user(sub);
