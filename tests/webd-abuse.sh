@@ -179,4 +179,26 @@ for opt in --user-password-file --admin-password-file; do
 		dp_fail "a refused $opt changed a stored password"
 done
 
+# --- 6. a daemon that is running but cannot save says so, not "not
+# running" (its state directory is gone: the save fails with EIO)
+EXT1=/admin/advanced/voice/ext1
+dp_stop fake-sip
+mkdir "$WORK/sipstate"
+dp_spawn fake-sip2 "$FAKE_OWNER" sip "$WORK/sipstate"
+dp_wait_name org.deskphone.Sip
+web_start webd5
+web_login "new admin pw" "$WORK/jar"
+web_expect 200 -b "$WORK/jar" $EXT1
+$FORM_BODY $EXT1 "Display_Name_1_=Alice" < "$WORK/body" > "$WORK/form"
+web_expect 303 -b "$WORK/jar" --data-binary "@$WORK/form" $EXT1
+rm -r "$WORK/sipstate"
+web_expect 200 -b "$WORK/jar" $EXT1
+$FORM_BODY $EXT1 "Display_Name_1_=Bob" < "$WORK/body" > "$WORK/form"
+web_expect 400 -b "$WORK/jar" --data-binary "@$WORK/form" $EXT1
+grep -q "Nothing was changed: sipd could not save it (Display_Name_1_: could not be saved: " \
+	"$WORK/body" || dp_fail "no clear reason for a failed save: $(grep -o 'class="err"[^<]*' "$WORK/body")"
+grep -q "not running" "$WORK/body" && dp_fail "a running sipd reads as not running"
+[ "$(web_param org.deskphone.Sip Display_Name_1_)" = Alice ] ||
+	dp_fail "a failed save changed Display_Name_1_"
+
 echo "PASS: webd-abuse"

@@ -66,26 +66,37 @@ void client_owner_clear(struct client_owner *owner)
 	client_owner_init(owner, owner->service, owner->path, owner->label);
 }
 
-/* What the page says about a daemon a call could not reach. */
+/*
+ * Whether a failed call means the daemon is not there (or not
+ * answering): only these read "not running".  Anything else came from
+ * a daemon that is running and said no.
+ */
+static bool client_absent(const sd_bus_error *error, int r)
+{
+	return sd_bus_error_has_name(error, SD_BUS_ERROR_SERVICE_UNKNOWN) ||
+	       sd_bus_error_has_name(error, SD_BUS_ERROR_NAME_HAS_NO_OWNER) ||
+	       sd_bus_error_has_name(error, SD_BUS_ERROR_NO_REPLY) ||
+	       sd_bus_error_has_name(error, SD_BUS_ERROR_TIMEOUT) ||
+	       sd_bus_error_has_name(error, SD_BUS_ERROR_DISCONNECTED) ||
+	       (!sd_bus_error_is_set(error) &&
+		(r == -ETIMEDOUT || r == -ENOTCONN || r == -ECONNRESET));
+}
+
+/* What the page says about a daemon a call failed on. */
 static char *client_problem(const sd_bus_error *error, int r)
 {
-	const char *text;
+	const char *why = error->message ? error->message : strerror(-r);
 	char *s;
 
-	if (sd_bus_error_has_name(error, SD_BUS_ERROR_SERVICE_UNKNOWN) ||
-	    sd_bus_error_has_name(error, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
-		text = "not running";
-	else if (sd_bus_error_has_name(error, SD_BUS_ERROR_NO_REPLY) ||
-		 r == -ETIMEDOUT)
-		text = "not running (no reply)";
-	else
-		text = NULL;
+	if (sd_bus_error_has_name(error, SD_BUS_ERROR_NO_REPLY) ||
+	    sd_bus_error_has_name(error, SD_BUS_ERROR_TIMEOUT) ||
+	    r == -ETIMEDOUT)
+		return strdup("not running (no reply)");
 
-	if (text)
-		return strdup(text);
+	if (client_absent(error, r))
+		return strdup("not running");
 
-	if (asprintf(&s, "not running (%s)",
-		     error->message ? error->message : strerror(-r)) < 0)
+	if (asprintf(&s, "failed (%s)", why) < 0)
 		return NULL;
 
 	return s;
@@ -250,17 +261,24 @@ int client_set_many(sd_bus *bus, const struct client_owner *owner,
 	if (r >= 0)
 		return 0;
 
-	/* A refusal names the parameter; anything else is "not running". */
+	/*
+	 * A refusal names the parameter (-EINVAL); a daemon that is gone
+	 * is -EHOSTDOWN; anything else is the daemon failing to apply it
+	 * (a save that failed, say: -EIO), with its own words.
+	 */
 	if (sd_bus_error_has_name(&error, BUS_ERROR_INVALID_VALUE) ||
 	    sd_bus_error_has_name(&error, BUS_ERROR_UNKNOWN_PARAM)) {
 		*message = strdup(error.message ? error.message : "refused");
 		r = -EINVAL;
-	} else {
+	} else if (client_absent(&error, r)) {
 		*message = client_problem(&error, r);
+		r = -EHOSTDOWN;
+	} else {
+		*message = strdup(error.message ? error.message :
+				  strerror(-r));
 		log_warning("SetMany() on %s failed: %s", owner->service,
 			    error.message ? error.message : strerror(-r));
-		if (r == -EINVAL)
-			r = -EIO;
+		r = -EIO;
 	}
 
 	sd_bus_error_free(&error);

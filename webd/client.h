@@ -58,9 +58,10 @@ const struct client_param *client_owner_find(const struct client_owner *o,
 					     const char *name);
 
 /*
- * Parameters1.SetMany.  On refusal returns -EINVAL with the daemon's
- * message in *message (it names the parameter); other -errno when the
- * daemon could not be reached.
+ * Parameters1.SetMany.  On refusal of a value returns -EINVAL with the
+ * daemon's message in *message (it names the parameter); -EHOSTDOWN
+ * when the daemon is not there or does not answer ("not running ...");
+ * -EIO when it failed otherwise (could not save, say: its message).
  */
 int client_set_many(sd_bus *bus, const struct client_owner *owner,
 		    const char *const *names, const char *const *values,

@@ -1260,11 +1260,17 @@ static int page_collect(struct page_ctx *ctx, const struct form *form,
 	return total;
 }
 
-/* Puts the daemon's message next to the field it names, else on top. */
+/*
+ * Puts the daemon's message next to the field it names, and on top
+ * what happened: a refused value, a daemon that is gone, or one that
+ * could not apply (save) the change.
+ */
 static void page_place_error(struct page_ctx *ctx, const char *owner,
-			     const char *message)
+			     int r, const char *message)
 {
+	const char *why;
 	size_t i, len;
+	int n;
 
 	for (i = 0; message && i < ctx->n_items; i++) {
 		struct page_item *it = &ctx->items[i];
@@ -1278,8 +1284,17 @@ static void page_place_error(struct page_ctx *ctx, const char *owner,
 		}
 	}
 
-	if (asprintf(&ctx->top_error, "Nothing was changed. %s refused: %s",
-		     owner, message ? message : "failed") < 0)
+	why = message ? message : strerror(-r);
+	if (r == -EINVAL)
+		n = asprintf(&ctx->top_error, "Nothing was changed. %s "
+			     "refused: %s", owner, why);
+	else if (r == -EHOSTDOWN)
+		n = asprintf(&ctx->top_error, "Nothing was changed: %s is "
+			     "%s.", owner, why);
+	else
+		n = asprintf(&ctx->top_error, "Nothing was changed: %s could "
+			     "not save it (%s).", owner, why);
+	if (n < 0)
 		ctx->top_error = NULL;
 }
 
@@ -1404,7 +1419,7 @@ static int page_apply(struct page_ctx *ctx, struct page_batch *batches)
 
 		log_info("%s refused the change: %s", batch->owner->service,
 			 message ? message : strerror(-r));
-		page_place_error(ctx, batch->owner->label, message);
+		page_place_error(ctx, batch->owner->label, r, message);
 		free(message);
 
 		if (page_undo(ctx, batches, k) < 0) {
