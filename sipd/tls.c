@@ -1000,21 +1000,20 @@ void sipd_tls_set_target(struct sipd *d, const struct sockaddr_in *addr,
 	snprintf(n.host, sizeof(n.host), "%s", host);
 	snprintf(n.ca_file, sizeof(n.ca_file), "%s", ca_file ? ca_file : "");
 
-	if (t->have_target && !memcmp(&t->target.addr, addr, sizeof(*addr)) &&
-	    !strcmp(t->target.host, n.host) &&
-	    t->target.validate_name == validate_name &&
-	    !strcmp(t->target.ca_file, n.ca_file))
-		return;
+	if (!t->have_target || memcmp(&t->target.addr, addr, sizeof(*addr)) ||
+	    strcmp(t->target.host, n.host) ||
+	    t->target.validate_name != validate_name ||
+	    strcmp(t->target.ca_file, n.ca_file)) {
+		n.gen = t->target.gen + 1;
+		t->target = n;
+		t->have_target = true;
+		sipd_tls_close_all();
+	}
 
-	n.gen = t->target.gen + 1;
-	t->target = n;
-	t->have_target = true;
-	sipd_tls_close_all();
-
+	/* the CA file may have changed even under the same name */
 	if (sipd_tls_trust_current(t->trust, n.ca_file))
 		return;
 
-	/* the CA file may have changed even under the same name */
 	sipd_tls_trust_unref(t->trust);
 	t->trust = sipd_tls_trust_new(n.ca_file);
 	if (!t->trust)

@@ -5,7 +5,7 @@
 # several TLS ports, each with its own certificate (made with certtool):
 #   35071 good (CA-signed, DNS:localhost)   35072 self-signed
 #   35073 expired                           35074 IP SAN 127.0.0.1 only
-#   35075 signed by a CA sipd does not trust
+#   35075 signed by a CA sipd does not trust (until TLS_CA_File has it)
 # Registration works with the good and the IP-SAN certificates; every
 # other case fails within 5 s with the reason in RegistrationReason and
 # nothing reaches the registrar in plain text.  TLS_Name_Validate_1_=No
@@ -130,16 +130,22 @@ state_is() {
 	return 1
 }
 
+# more_lines PATTERN N: sipd.log has more than N lines with PATTERN
+more_lines() {
+	[ "$(grep -c "$1" "$WORK/sipd.log")" -gt "$2" ]
+}
+
 # try PROXY STATE [REASON-PATTERN]: after a change of proxy, the state
 # with that reason within 5 s (failures must be that fast)
 try() {
-	local proxy=$1 want=$2 pattern=${3:-} t0 t
+	local proxy=$1 want=$2 pattern=${3:-} t0 t n
+	n=$(grep -c "Registered sip:1000@$proxy at" "$WORK/sipd.log")
 	params SetMany 'a{ss}' 1 Proxy_1_ "$proxy" || dp_fail "SetMany failed"
 	t0=$(now_ms)
 	# the old state may be the same: a success is a new "Registered" line
 	if [ "$want" = registered ]; then
-		dp_wait_for 5 grep -q "Registered sip:1000@$proxy at" \
-			"$WORK/sipd.log" || dp_fail "$proxy: not registered" \
+		dp_wait_for 5 more_lines "Registered sip:1000@$proxy at" "$n" ||
+			dp_fail "$proxy: not registered" \
 			"($(reg_state), $(reg_reason))"
 	fi
 	dp_wait_for 5 state_is "$want" "${pattern:-}" ||
@@ -195,6 +201,15 @@ params Set ss TLS_Name_Validate_1_ Yes || dp_fail "Set failed"
 dp_log "no custom CA: only the system store, which lacks our CA"
 params Set ss TLS_CA_File "" || dp_fail "Set failed"
 try localhost:35071 failed "certificate for localhost has an untrusted issuer"
+
+dp_log "the CA file is read again when it changes in place"
+cp "$PKI/otherca.crt" "$WORK/ca.pem"
+params Set ss TLS_CA_File "$WORK/ca.pem" || dp_fail "Set failed"
+try localhost:35075 registered
+try localhost:35071 failed "certificate for localhost has an untrusted issuer"
+cp "$PKI/ca.crt" "$WORK/ca.pem"
+try localhost:35072 failed "certificate for localhost is self-signed"
+try localhost:35071 registered
 
 dp_log "SNI: the ClientHello names the server"
 cat > "$WORK/sni.py" <<'PY'
