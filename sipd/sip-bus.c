@@ -245,8 +245,14 @@ static int sipd_bus_net_changed(sd_bus_message *m, void *userdata,
 	if (!sipd_bus_names_property(m, "Address"))
 		return 0;
 
-	log_info("The network address changed, registering again");
-	sipd_reg_schedule_restart(d);
+	/*
+	 * sofia picked its socket addresses when the stack was made: one
+	 * made while only loopback had an address cannot send anywhere
+	 * else (sendto gives EINVAL).  A new address means a new stack,
+	 * which registers again from it.
+	 */
+	log_info("The network address changed, new SIP stack");
+	sipd_stack_request_restart(d);
 	return 0;
 }
 
