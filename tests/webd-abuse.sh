@@ -201,4 +201,24 @@ grep -q "not running" "$WORK/body" && dp_fail "a running sipd reads as not runni
 [ "$(web_param org.deskphone.Sip Display_Name_1_)" = Alice ] ||
 	dp_fail "a failed save changed Display_Name_1_"
 
+# --- 7. the Info page shows every type of netd's properties (as the
+# fake serves them with netd's types): signed numbers, bytes as hex,
+# structs and nested arrays readably, all escaped
+dp_spawn fake-net "$FAKE_OWNER" net "$WORK/state-net"
+dp_wait_name org.deskphone.Net
+web_expect 200 -b "$WORK/jar" /admin/advanced/info
+info() {	# LABEL: the value shown next to it
+	sed -n "s|.*<dt>$1</dt><dd>\([^<]*\)</dd>.*|\1|p" "$WORK/body" | head -n 1
+}
+grep -q "<dd>?</dd>" "$WORK/body" && dp_fail "a property shows as ?"
+for row in "TimeOffset=-18000" "VendorSpecific=013c623eff" \
+	"VendorSpecificOptions=(1, 3c2622), (43, )" \
+	"VendorIdentifying=(3561, [(1, 4142), (2, 00)])" \
+	"Lease Time (s)=3600" "DNS=192.0.2.53, 192.0.2.54"; do
+	label=${row%%=*}
+	want=${row#*=}
+	got=$(info "$label")
+	[ "$got" = "$want" ] || dp_fail "Info $label: '$got', expected '$want'"
+done
+
 echo "PASS: webd-abuse"

@@ -285,11 +285,114 @@ int client_set_many(sd_bus *bus, const struct client_owner *owner,
 	return r;
 }
 
-/* Strings, numbers, booleans and string arrays, as text. */
-static int client_variant_text(sd_bus_message *m, char **out)
+static int client_text_value(sd_bus_message *m, struct html_buf *b,
+			     bool nested);
+
+/* A basic value of D-Bus type @type, as text. */
+static int client_text_basic(sd_bus_message *m, char type,
+			     struct html_buf *b)
 {
-	const char *contents, *s;
-	struct html_buf buf;
+	union {
+		uint8_t y;
+		int16_t n;
+		uint16_t q;
+		int32_t i;
+		uint32_t u;
+		int64_t x;
+		uint64_t t;
+		double d;
+		int b;
+		const char *s;
+	} v;
+	int r;
+
+	r = sd_bus_message_read_basic(m, type, &v);
+	if (r <= 0)
+		return r < 0 ? r : -EBADMSG;
+
+	switch (type) {
+	case 'y':
+		html_printf(b, "%u", v.y);
+		break;
+	case 'n':
+		html_printf(b, "%d", v.n);
+		break;
+	case 'q':
+		html_printf(b, "%u", v.q);
+		break;
+	case 'i':
+		html_printf(b, "%" PRId32, v.i);
+		break;
+	case 'u':
+		html_printf(b, "%" PRIu32, v.u);
+		break;
+	case 'x':
+		html_printf(b, "%" PRId64, v.x);
+		break;
+	case 't':
+		html_printf(b, "%" PRIu64, v.t);
+		break;
+	case 'd':
+		html_printf(b, "%g", v.d);
+		break;
+	case 'b':
+		html_puts(b, v.b ? "yes" : "no");
+		break;
+	case 'h':
+		html_puts(b, "(file descriptor)");
+		break;
+	default:
+		html_puts(b, v.s);	/* s, o, g */
+		break;
+	}
+
+	return 0;
+}
+
+/* Bytes (DHCP option data, say) as hex: "0a3cff". */
+static int client_text_bytes(sd_bus_message *m, struct html_buf *b)
+{
+	const uint8_t *p;
+	size_t n, i;
+	int r;
+
+	r = sd_bus_message_read_array(m, 'y', (const void **)&p, &n);
+	if (r < 0)
+		return r;
+
+	for (i = 0; i < n; i++)
+		html_printf(b, "%02x", p[i]);
+
+	return 0;
+}
+
+/* The members of the container we are in, separated by @sep. */
+static int client_text_members(sd_bus_message *m, struct html_buf *b,
+			       const char *sep)
+{
+	unsigned int i = 0;
+	int r;
+
+	while ((r = sd_bus_message_at_end(m, false)) == 0) {
+		if (i++)
+			html_puts(b, sep);
+		r = client_text_value(m, b, true);
+		if (r < 0)
+			return r;
+	}
+
+	return r < 0 ? r : 0;
+}
+
+/*
+ * Any value, readably: numbers signed as their type, bytes as hex,
+ * arrays "a, b" ("[a, b]" inside another value), structs "(a, b)",
+ * dict entries "key: value".  Escaping is left to the page.
+ */
+static int client_text_value(sd_bus_message *m, struct html_buf *b,
+			     bool nested)
+{
+	const char *contents;
 	char type;
 	int r;
 
@@ -297,44 +400,43 @@ static int client_variant_text(sd_bus_message *m, char **out)
 	if (r <= 0)
 		return r < 0 ? r : -EBADMSG;
 
-	html_buf_init(&buf);
+	if (type == 'a' && strcmp(contents, "y") == 0)
+		return client_text_bytes(m, b);
 
-	if (strcmp(contents, "s") == 0) {
-		r = sd_bus_message_read(m, "v", "s", &s);
-		html_puts(&buf, s);
-	} else if (strcmp(contents, "u") == 0) {
-		uint32_t u;
+	if (type != 'a' && type != 'r' && type != 'e' && type != 'v')
+		return client_text_basic(m, type, b);
 
-		r = sd_bus_message_read(m, "v", "u", &u);
-		html_printf(&buf, "%" PRIu32, u);
-	} else if (strcmp(contents, "t") == 0) {
-		uint64_t t;
+	r = sd_bus_message_enter_container(m, type, contents);
+	if (r < 0)
+		return r;
 
-		r = sd_bus_message_read(m, "v", "t", &t);
-		html_printf(&buf, "%" PRIu64, t);
-	} else if (strcmp(contents, "b") == 0) {
-		int b;
-
-		r = sd_bus_message_read(m, "v", "b", &b);
-		html_puts(&buf, b ? "yes" : "no");
-	} else if (strcmp(contents, "as") == 0) {
-		char **strv = NULL, **p;
-
-		r = sd_bus_message_enter_container(m, 'v', "as");
-		if (r >= 0)
-			r = sd_bus_message_read_strv(m, &strv);
-		if (r >= 0)
-			r = sd_bus_message_exit_container(m);
-		for (p = strv; p && *p; p++) {
-			html_printf(&buf, "%s%s", p == strv ? "" : ", ", *p);
-			free(*p);
-		}
-		free(strv);
+	if (type == 'a') {
+		html_puts(b, nested ? "[" : "");
+		r = client_text_members(m, b, ", ");
+		html_puts(b, nested ? "]" : "");
+	} else if (type == 'r') {
+		html_puts(b, "(");
+		r = client_text_members(m, b, ", ");
+		html_puts(b, ")");
+	} else if (type == 'e') {
+		r = client_text_members(m, b, ": ");
 	} else {
-		r = sd_bus_message_skip(m, "v");
-		html_puts(&buf, "?");
+		r = client_text_value(m, b, nested);
 	}
 
+	if (r >= 0)
+		r = sd_bus_message_exit_container(m);
+	return r;
+}
+
+/* A property's variant as text. */
+static int client_variant_text(sd_bus_message *m, char **out)
+{
+	struct html_buf buf;
+	int r;
+
+	html_buf_init(&buf);
+	r = client_text_value(m, &buf, false);
 	if (r < 0 || html_buf_failed(&buf)) {
 		html_buf_free(&buf);
 		return r < 0 ? r : -ENOMEM;

@@ -117,6 +117,48 @@ static int fake_get_lease(sd_bus *bus, const char *path,
 	return sd_bus_message_append(reply, "u", 3600u);
 }
 
+/*
+ * netd's DHCP option properties, with netd's D-Bus types and values
+ * that need care to show: a negative offset, bytes that are markup.
+ */
+static int fake_get_offset(sd_bus *bus, const char *path,
+			   const char *interface, const char *property,
+			   sd_bus_message *reply, void *userdata,
+			   sd_bus_error *error)
+{
+	return sd_bus_message_append(reply, "i", (int32_t)-18000);
+}
+
+static int fake_get_vendor(sd_bus *bus, const char *path,
+			   const char *interface, const char *property,
+			   sd_bus_message *reply, void *userdata,
+			   sd_bus_error *error)
+{
+	static const uint8_t data[] = { 0x01, 0x3c, 0x62, 0x3e, 0xff };
+
+	return sd_bus_message_append_array(reply, 'y', data, sizeof(data));
+}
+
+static int fake_get_vendor_options(sd_bus *bus, const char *path,
+				   const char *interface,
+				   const char *property,
+				   sd_bus_message *reply, void *userdata,
+				   sd_bus_error *error)
+{
+	return sd_bus_message_append(reply, "a(yay)", 2,
+				     1, 3, 0x3c, 0x26, 0x22,
+				     43, 0);
+}
+
+static int fake_get_vendor_ident(sd_bus *bus, const char *path,
+				 const char *interface, const char *property,
+				 sd_bus_message *reply, void *userdata,
+				 sd_bus_error *error)
+{
+	return sd_bus_message_append(reply, "a(ua(yay))", 1, 3561u,
+				     2, 1, 2, 0x41, 0x42, 2, 1, 0x00);
+}
+
 static const sd_bus_vtable fake_sip_vtable[] = {
 	SD_BUS_VTABLE_START(0),
 	SD_BUS_PROPERTY("RegistrationState", "s", fake_get_string, 0, 0),
@@ -134,6 +176,12 @@ static const sd_bus_vtable fake_net_vtable[] = {
 	SD_BUS_PROPERTY("Router", "s", fake_get_string, 0, 0),
 	SD_BUS_PROPERTY("DnsServers", "as", fake_get_dns, 0, 0),
 	SD_BUS_PROPERTY("LeaseTime", "u", fake_get_lease, 0, 0),
+	SD_BUS_PROPERTY("TimeOffset", "i", fake_get_offset, 0, 0),
+	SD_BUS_PROPERTY("VendorSpecific", "ay", fake_get_vendor, 0, 0),
+	SD_BUS_PROPERTY("VendorSpecificOptions", "a(yay)",
+			fake_get_vendor_options, 0, 0),
+	SD_BUS_PROPERTY("VendorIdentifying", "a(ua(yay))",
+			fake_get_vendor_ident, 0, 0),
 	SD_BUS_VTABLE_END
 };
 
