@@ -365,8 +365,8 @@ static int auth_set_password(struct auth *auth, const char *hash_path,
 	return r;
 }
 
-static int auth_init_from_file(struct auth *auth, const char *state_dir,
-			       const char *hash_path, const char *file)
+static int auth_init_from_file(struct auth *auth, const char *hash_path,
+			       const char *file)
 {
 	char password[AUTH_PASSWORD_MAX + 2], reason[64];
 	int r;
@@ -398,8 +398,7 @@ static int auth_init_from_file(struct auth *auth, const char *state_dir,
 	return 0;
 }
 
-static int auth_init_generated(struct auth *auth, const char *state_dir,
-			       const char *hash_path)
+static int auth_init_generated(struct auth *auth, const char *hash_path)
 {
 	char password[17], line[32];
 	int r;
@@ -501,45 +500,6 @@ int auth_user_password_set(struct auth *auth, const char *password)
 	return 0;
 }
 
-int auth_admin_password_change(struct auth *auth, const char *old,
-			       const char *password,
-			       const struct auth_session *keep)
-{
-	struct auth_secret secret;
-	size_t i;
-	int r;
-
-	if (strlen(old) > AUTH_PASSWORD_MAX ||
-	    !auth_secret_check(&auth->secret, old))
-		return -EACCES;
-
-	r = auth_password_ok(password, NULL, 0);
-	if (r < 0)
-		return r;
-
-	r = auth_secret_new(password, &secret);
-	if (r >= 0 && auth->admin_path[0])
-		r = auth_secret_save(auth->admin_path, &secret);
-	if (r < 0) {
-		log_err("Failed to set the admin password: %s", strerror(-r));
-		return r;
-	}
-
-	auth->secret = secret;
-	gnutls_memset(&secret, 0, sizeof(secret));
-	auth_initial_remove(auth);
-
-	/* Whoever knew the old password is logged out, but not us. */
-	for (i = 0; i < AUTH_SESSIONS_MAX; i++)
-		if (auth->sessions[i].used &&
-		    auth->sessions[i].role == AUTH_ADMIN &&
-		    &auth->sessions[i] != keep)
-			auth_session_end(&auth->sessions[i]);
-
-	log_notice("Admin password changed");
-	return 0;
-}
-
 const char *auth_role_name(enum auth_role role)
 {
 	return role == AUTH_ADMIN ? "admin" : "user";
@@ -584,14 +544,14 @@ int auth_init(struct auth *auth, const char *state_dir,
 	}
 
 	if (password_file) {
-		r = auth_init_from_file(auth, state_dir, hash_path,
+		r = auth_init_from_file(auth, hash_path,
 					password_file);
 		goto out;
 	}
 
 	r = auth_secret_load(hash_path, &auth->secret);
 	if (r == -ENOENT) {
-		r = auth_init_generated(auth, state_dir, hash_path);
+		r = auth_init_generated(auth, hash_path);
 		goto out;
 	}
 
@@ -762,6 +722,56 @@ int auth_login(struct auth *auth, enum auth_role role, const char *password,
 		auth_initial_remove(auth);
 
 	return auth_session_new(auth, role, now, cookie);
+}
+
+int auth_admin_password_change(struct auth *auth, const char *old,
+			       const char *password,
+			       const struct auth_session *keep,
+			       const char *client, uint64_t now,
+			       unsigned int *retry_sec)
+{
+	struct auth_limit *limit = auth_limit_find(auth, AUTH_ADMIN, client);
+	struct auth_secret secret;
+	size_t i;
+	int r;
+
+	if (limit && now < limit->locked_until) {
+		*retry_sec = (unsigned int)((limit->locked_until - now +
+					     999999) / 1000000);
+		return -EBUSY;
+	}
+
+	if (strlen(old) > AUTH_PASSWORD_MAX ||
+	    !auth_secret_check(&auth->secret, old)) {
+		auth_limit_fail(auth, AUTH_ADMIN, client, now);
+		return -EACCES;
+	}
+
+	r = auth_password_ok(password, NULL, 0);
+	if (r < 0)
+		return r;
+
+	r = auth_secret_new(password, &secret);
+	if (r >= 0 && auth->admin_path[0])
+		r = auth_secret_save(auth->admin_path, &secret);
+	if (r < 0) {
+		log_err("Failed to set the admin password: %s", strerror(-r));
+		return r;
+	}
+
+	auth->secret = secret;
+	gnutls_memset(&secret, 0, sizeof(secret));
+	auth_initial_remove(auth);
+
+	/* Whoever knew the old password is logged out, but not us. */
+	for (i = 0; i < AUTH_SESSIONS_MAX; i++)
+		if (auth->sessions[i].used &&
+		    auth->sessions[i].role == AUTH_ADMIN &&
+		    &auth->sessions[i] != keep)
+			auth_session_end(&auth->sessions[i]);
+
+	log_notice("Admin password changed");
+	return 0;
 }
 
 struct auth_session *auth_session_find(struct auth *auth, const char *cookie,

@@ -144,13 +144,17 @@ int auth_password_ok(const char *password, char *reason, size_t len);
 
 /*
  * The admin changes the admin password: @old must be the current one
- * (-EACCES), @password must pass auth_password_ok().  Saved at once;
- * the admin's other sessions end (@keep stays) and the file with the
- * generated password is removed.
+ * (-EACCES; counted with @client's failed admin logins, so a session
+ * cannot be used to guess it: -EBUSY and *retry_sec while locked out),
+ * @password must pass auth_password_ok().  Saved at once; the admin's
+ * other sessions end (@keep stays) and the file with the generated
+ * password is removed.
  */
 int auth_admin_password_change(struct auth *auth, const char *old,
 			       const char *password,
-			       const struct auth_session *keep);
+			       const struct auth_session *keep,
+			       const char *client, uint64_t now,
+			       unsigned int *retry_sec);
 
 /* "admin" / "user" and back; -EINVAL for anything else. */
 const char *auth_role_name(enum auth_role role);

@@ -1591,6 +1591,7 @@ static int page_password_submit(struct page_ctx *ctx,
 	const char *old = form_get(form, "Old_Password");
 	const char *pw = form_get(form, "New_Password");
 	const char *again = form_get(form, "New_Password_Again");
+	unsigned int retry = 0;
 	int r;
 
 	if (!old || !pw || !again) {
@@ -1603,11 +1604,18 @@ static int page_password_submit(struct page_ctx *ctx,
 					"passwords differ.");
 	} else {
 		r = auth_admin_password_change(ctx->env->auth, old, pw,
-					       ctx->env->session);
+					       ctx->env->session,
+					       ctx->env->client, auth_now(),
+					       &retry);
 		if (r == -EACCES)
 			log_warning("Wrong current password in an admin "
 				    "password change");
-		if (r < 0 && asprintf(&ctx->top_error, "Nothing was changed: "
+		if (r == -EBUSY && asprintf(&ctx->top_error, "Nothing was "
+					    "changed: too many wrong "
+					    "passwords. Try again in %u "
+					    "seconds.", retry) < 0)
+			ctx->top_error = NULL;
+		else if (r < 0 && r != -EBUSY && asprintf(&ctx->top_error, "Nothing was changed: "
 				      "%s (at least %d characters).",
 				      page_password_problem(r),
 				      AUTH_PASSWORD_MIN) < 0)
@@ -1619,7 +1627,8 @@ static int page_password_submit(struct page_ctx *ctx,
 		return 1;
 	}
 
-	return page_password_render(ctx, r == -EACCES ? 403 : 400, out);
+	return page_password_render(ctx, r == -EACCES ? 403 :
+				    r == -EBUSY ? 429 : 400, out);
 }
 
 int page_submit(const struct page_env *env, const struct page_route *route,

@@ -59,6 +59,7 @@ struct page_env {
 	struct access *access;
 	enum auth_role role;		/* of the session */
 	const struct auth_session *session;
+	char client[AUTH_CLIENT_MAX];	/* address, as auth_login() has it */
 	const char *csrf;
 
 	/* webd's own settings, shown with "webd" as their owner. */

@@ -421,10 +421,11 @@ static int server_own_list(void *data, const struct param_def **defs,
 	return (int)i;
 }
 
-static void server_env(struct server *s, struct auth_session *session,
-		       struct page_env *env)
+static void server_env(struct server *s, struct MHD_Connection *c,
+		       struct auth_session *session, struct page_env *env)
 {
 	memset(env, 0, sizeof(*env));
+	server_client(c, env->client, sizeof(env->client));
 	client_bus(&env->bus);
 	env->auth = s->auth;
 	env->access = s->access;
@@ -454,7 +455,7 @@ static enum MHD_Result server_settings_post(struct server *s,
 	char location[128];
 	int r;
 
-	server_env(s, session, &env);
+	server_env(s, c, session, &env);
 	r = page_submit(&env, route, form, &changed, &reply->page);
 	if (r == -EPERM)
 		return server_forbidden(c);
@@ -561,7 +562,7 @@ static enum MHD_Result server_get(struct server *s, struct MHD_Connection *c,
 			 strcmp(saved, "0") == 0 ? "No changes." :
 			 "Changes saved.");
 
-	server_env(s, session, &env);
+	server_env(s, c, session, &env);
 	r = page_show(&env, &route, saved ? note : NULL, &reply->page);
 	if (r < 0)
 		return MHD_NO;

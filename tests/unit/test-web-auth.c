@@ -304,7 +304,7 @@ static void test_admin_password(const char *dir)
 	char cookie[AUTH_TOKEN_HEX], other[AUTH_TOKEN_HEX];
 	char initial[512], pw[64], path[512];
 	struct auth_session *keep;
-	unsigned int retry = 0;
+	unsigned int retry = 0, i;
 	uint64_t t = 1000000;
 	FILE *f;
 
@@ -331,16 +331,27 @@ static void test_admin_password(const char *dir)
 	keep = auth_session_find(auth, cookie, t);
 	CHECK(keep != NULL);
 	CHECK(auth_admin_password_change(auth, "not it", "new admin pw",
-					 keep) == -EACCES);
-	CHECK(auth_admin_password_change(auth, pw, "short", keep) ==
-	      -EINVAL);
+					 keep, "127.0.0.1", t, &retry) ==
+	      -EACCES);
+	CHECK(auth_admin_password_change(auth, pw, "short", keep,
+					 "127.0.0.1", t, &retry) == -EINVAL);
 	CHECK(auth_secret_check(&auth->secret, pw));
 	/* A file to remove, as if it were back from an older webd. */
 	f = fopen(initial, "w");
 	if (f)
 		fclose(f);
-	CHECK(auth_admin_password_change(auth, pw, "new admin pw", keep) ==
-	      0);
+	/* Guessing the old one counts as failed logins of that client. */
+	for (i = 0; i < AUTH_FREE_FAILURES; i++)
+		CHECK(auth_admin_password_change(auth, "not it", "new admin"
+						 " pw", keep, "10.0.0.9", t,
+						 &retry) == -EACCES);
+	CHECK(auth_admin_password_change(auth, pw, "new admin pw", keep,
+					 "10.0.0.9", t, &retry) == -EBUSY);
+	CHECK(auth_login(auth, AUTH_ADMIN, pw, "10.0.0.9", t, other,
+			 &retry) == -EBUSY);
+	CHECK(auth_secret_check(&auth->secret, pw));
+	CHECK(auth_admin_password_change(auth, pw, "new admin pw", keep,
+					 "127.0.0.1", t, &retry) == 0);
 	CHECK(access(initial, F_OK) < 0);
 	CHECK(auth_session_find(auth, cookie, t) == keep);
 	CHECK(auth_session_find(auth, other, t) == NULL);
