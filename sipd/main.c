@@ -592,6 +592,8 @@ static int sipd_run(struct sipd *d, const struct sipd_options *o)
 	if (r >= 0)
 		r = sipd_tls_init(d);
 	if (r >= 0)
+		r = sipd_auto_init(d);
+	if (r >= 0)
 		sipd_open_tls_port(d);
 	if (r >= 0)
 		r = sipd_reg_init(d);
@@ -645,6 +647,7 @@ static void sipd_cleanup(struct sipd *d)
 		sipd_reg_done(d);
 		sipd_timeout_done(d);
 		sipd_tls_free(d);
+		sipd_auto_free(d);
 		sipd_filter_done(d);
 		sipd_resolve_free(d);
 		su_timer_destroy(d->stop_guard);

@@ -62,9 +62,20 @@ static void sipd_reg_set_expires(struct sipd *d, uint32_t expires)
 	sipd_bus_changed(d, "RegistrationExpires", NULL);
 }
 
-static const char *sipd_reg_transport_param(struct sipd *d)
+/* SIP_Transport_1_, with AUTO as DNS decided it (auto.c). */
+static const char *sipd_reg_transport(struct sipd *d)
 {
 	const char *t = sipd_reg_param(d, "SIP_Transport_1_");
+
+	if (!strcmp(t, "AUTO"))
+		return d->auto_transport ? d->auto_transport : "UDP";
+
+	return t;
+}
+
+static const char *sipd_reg_transport_param(struct sipd *d)
+{
+	const char *t = sipd_reg_transport(d);
 
 	if (!strcmp(t, "TCP"))
 		return ";transport=tcp";
@@ -78,7 +89,31 @@ static const char *sipd_reg_transport_param(struct sipd *d)
 
 bool sipd_reg_tls(struct sipd *d)
 {
-	return !strcmp(sipd_reg_param(d, "SIP_Transport_1_"), "TLS");
+	return !strcmp(sipd_reg_transport(d), "TLS");
+}
+
+/*
+ * AUTO and a name without port: RFC 3263 gives transport, host and
+ * port.  The transport is the next hop's: Outbound_Proxy_1_, else
+ * Proxy_1_.
+ */
+static int sipd_reg_auto(struct sipd *d, const char *value, char *host,
+			 size_t host_len, unsigned int *port)
+{
+	const char *ob = sipd_reg_param(d, "Outbound_Proxy_1_");
+	const char *t;
+	int r;
+
+	if (strcmp(sipd_reg_param(d, "SIP_Transport_1_"), "AUTO") || *port)
+		return 0;
+
+	r = sipd_auto_lookup(d, host, &t, host, host_len, port);
+	if (r < 0)
+		return r;
+
+	if (!strcmp(value, *ob ? ob : sipd_reg_param(d, "Proxy_1_")))
+		d->auto_transport = t;
+	return 0;
 }
 
 /* sofia's resolver never reads /etc/hosts: resolve here, send to IP */
@@ -104,16 +139,25 @@ int sipd_reg_resolve(struct sipd *d, const char *value, char *url,
 		     struct sockaddr_in *sin)
 {
 	char ip[INET_ADDRSTRLEN];
+	char name[256], target[256];
 	struct in_addr addr;
 	unsigned int port;
-	bool tls = sipd_reg_tls(d);
+	bool tls;
 	int r;
 
 	r = sipd_split_hostport(value, host, host_len, &port);
 	if (r < 0)
 		return r;
 
-	r = sipd_reg_lookup(d, host, &addr);
+	/* the certificate is checked against the name, not the SRV target */
+	snprintf(name, sizeof(name), "%s", host);
+	snprintf(target, sizeof(target), "%s", host);
+	r = sipd_reg_auto(d, value, target, sizeof(target), &port);
+	if (r < 0)
+		return r;
+
+	tls = sipd_reg_tls(d);
+	r = sipd_reg_lookup(d, target, &addr);
 	if (r < 0)
 		return r;
 
@@ -122,7 +166,7 @@ int sipd_reg_resolve(struct sipd *d, const char *value, char *url,
 
 	inet_ntop(AF_INET, &addr, ip, sizeof(ip));
 	if (tls)
-		snprintf(url, len, "sip:%s:%u;transport=tls", host, port);
+		snprintf(url, len, "sip:%s:%u;transport=tls", name, port);
 	else
 		snprintf(url, len, "sip:%s:%u%s", ip, port,
 			 sipd_reg_transport_param(d));

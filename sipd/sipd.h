@@ -126,11 +126,14 @@ struct sipd_timeouts {
 
 struct sipd_resolver;
 struct sipd_tls;
+struct sipd_auto;
 
 struct sipd {
 	su_root_t *root;
 	struct sipd_resolver *resolver;
 	struct sipd_tls *tls;		/* GnuTLS relay (tls.c) */
+	struct sipd_auto *autotr;	/* AUTO transport lookups */
+	const char *auto_transport;	/* what AUTO found: UDP, TCP, TLS */
 	nua_t *nua;
 	sd_bus *bus;
 	struct param_store *params;
@@ -262,6 +265,13 @@ void sipd_filter_update(struct sipd *d);
 void sipd_filter_done(struct sipd *d);
 bool sipd_filter_active(struct sipd *d);
 int sipd_filter_allows(struct sipd *d, const struct in_addr *addr);
+
+/* auto.c: SIP_Transport_1_=AUTO (RFC 3263 NAPTR/SRV) */
+int sipd_auto_init(struct sipd *d);
+void sipd_auto_free(struct sipd *d);
+int sipd_auto_lookup(struct sipd *d, const char *host,
+		     const char **transport, char *target, size_t len,
+		     unsigned int *port);
 
 /* audio.c: client of org.deskphone.Audio1 */
 void sipd_audio_ring(struct sipd *d, bool on);
