@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -608,6 +610,35 @@ static int auth_session_new(struct auth *auth, enum auth_role role,
 	s->role = role;
 	s->used = true;
 	return 0;
+}
+
+void auth_client_key(const struct sockaddr *sa, char *buf, size_t len)
+{
+	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+	struct in6_addr net;
+
+	snprintf(buf, len, "unknown");
+	if (!sa)
+		return;
+
+	if (sa->sa_family == AF_INET) {
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+			  buf, (socklen_t)len);
+		return;
+	}
+
+	if (sa->sa_family != AF_INET6)
+		return;
+
+	if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
+		inet_ntop(AF_INET, &in6->sin6_addr.s6_addr[12], buf,
+			  (socklen_t)len);
+		return;
+	}
+
+	net = in6->sin6_addr;
+	memset(&net.s6_addr[8], 0, 8);
+	inet_ntop(AF_INET6, &net, buf, (socklen_t)len);
 }
 
 static struct auth_limit *auth_limit_find(const struct auth *auth,

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 /*
@@ -169,6 +170,13 @@ int auth_role_from_name(const char *name, enum auth_role *role);
 int auth_login(struct auth *auth, enum auth_role role, const char *password,
 	       const char *client, uint64_t now, char cookie[AUTH_TOKEN_HEX],
 	       unsigned int *retry_sec);
+
+/*
+ * The key a client's failures are counted under: its IPv4 address (also
+ * when mapped into IPv6), or its IPv6 /64, which one host usually has
+ * to itself ("2001:db8:1:2::"); "unknown" without an address.
+ */
+void auth_client_key(const struct sockaddr *sa, char *buf, size_t len);
 
 /* The failure count of @client for @role (0 when none is kept). */
 unsigned int auth_failures(const struct auth *auth, enum auth_role role,

@@ -1583,6 +1583,23 @@ static const char *page_password_problem(int r)
 	}
 }
 
+static void page_password_error(struct page_ctx *ctx, int r,
+				unsigned int retry)
+{
+	int n;
+
+	if (r == -EBUSY)
+		n = asprintf(&ctx->top_error, "Nothing was changed: too many "
+			     "wrong passwords. Try again in %u seconds.",
+			     retry);
+	else
+		n = asprintf(&ctx->top_error, "Nothing was changed: %s (at "
+			     "least %d characters).",
+			     page_password_problem(r), AUTH_PASSWORD_MIN);
+	if (n < 0)
+		ctx->top_error = NULL;
+}
+
 /* The admin's own password: the old one, and the new one twice. */
 static int page_password_submit(struct page_ctx *ctx,
 				const struct form *form,
@@ -1610,16 +1627,8 @@ static int page_password_submit(struct page_ctx *ctx,
 		if (r == -EACCES)
 			log_warning("Wrong current password in an admin "
 				    "password change");
-		if (r == -EBUSY && asprintf(&ctx->top_error, "Nothing was "
-					    "changed: too many wrong "
-					    "passwords. Try again in %u "
-					    "seconds.", retry) < 0)
-			ctx->top_error = NULL;
-		else if (r < 0 && r != -EBUSY && asprintf(&ctx->top_error, "Nothing was changed: "
-				      "%s (at least %d characters).",
-				      page_password_problem(r),
-				      AUTH_PASSWORD_MIN) < 0)
-			ctx->top_error = NULL;
+		if (r < 0)
+			page_password_error(ctx, r, retry);
 	}
 
 	if (r == 0) {

@@ -204,41 +204,14 @@ static int server_read_form(struct MHD_Connection *c,
 	return 0;
 }
 
-/*
- * The client's address as the key of the login rate limit.  IPv6 is
- * cut to its /64, which one host usually has to itself; an IPv4 address
- * mapped into IPv6 counts as the IPv4 one.
- */
+/* The client's address as the key of the login rate limit. */
 static void server_client(struct MHD_Connection *c, char *buf, size_t len)
 {
 	const union MHD_ConnectionInfo *info;
-	const struct sockaddr_in6 *in6;
-	struct in6_addr net;
 
-	snprintf(buf, len, "unknown");
 	info = MHD_get_connection_info(c,
 				       MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (!info || !info->client_addr)
-		return;
-
-	if (info->client_addr->sa_family == AF_INET) {
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)
-				     info->client_addr)->sin_addr, buf, len);
-		return;
-	}
-
-	if (info->client_addr->sa_family != AF_INET6)
-		return;
-
-	in6 = (const struct sockaddr_in6 *)info->client_addr;
-	if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
-		inet_ntop(AF_INET, &in6->sin6_addr.s6_addr[12], buf, len);
-		return;
-	}
-
-	net = in6->sin6_addr;
-	memset(&net.s6_addr[8], 0, 8);
-	inet_ntop(AF_INET6, &net, buf, len);
+	auth_client_key(info ? info->client_addr : NULL, buf, len);
 }
 
 static enum MHD_Result server_login_post(struct server *s,
@@ -1075,7 +1048,8 @@ int server_start(const struct server_config *config, struct auth *auth,
 				  SERVER_CONNECTIONS_MAX,
 				  MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 				  SERVER_CONNECTIONS_PER_IP,
-				  MHD_OPTION_CONNECTION_TIMEOUT, SERVER_IDLE_SEC,
+				  MHD_OPTION_CONNECTION_TIMEOUT,
+				  SERVER_IDLE_SEC,
 				  MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 				  (size_t)(32 * 1024),
 				  MHD_OPTION_NOTIFY_COMPLETED,

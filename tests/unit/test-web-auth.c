@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,6 +117,10 @@ static void test_init(const char *dir)
 	free(auth);
 }
 
+/* A login from the usual client, in a test with auth and retry. */
+#define LOGIN(role, pw, now, cookie) \
+	auth_login(auth, role, pw, "127.0.0.1", now, cookie, &retry)
+
 static void test_sessions(void)
 {
 	struct auth *auth = calloc(1, sizeof(*auth));
@@ -126,7 +131,7 @@ static void test_sessions(void)
 
 	CHECK(auth_secret_new("pw", &auth->secret) == 0);
 
-	CHECK(auth_login(auth, AUTH_ADMIN, "pw", "127.0.0.1", t, cookie, &retry) == 0);
+	CHECK(LOGIN(AUTH_ADMIN, "pw", t, cookie) == 0);
 	CHECK(strlen(cookie) == 32);
 	s = auth_session_find(auth, cookie, t + 1);
 	CHECK(s != NULL);
@@ -145,7 +150,7 @@ static void test_sessions(void)
 	CHECK(auth_session_find(auth, cookie, t) == NULL);
 
 	/* Kept busy, it still ends AUTH_SESSION_MAX_USEC after login. */
-	CHECK(auth_login(auth, AUTH_ADMIN, "pw", "127.0.0.1", t, cookie, &retry) == 0);
+	CHECK(LOGIN(AUTH_ADMIN, "pw", t, cookie) == 0);
 	for (i = 0; i < AUTH_SESSION_MAX_USEC / AUTH_SESSION_IDLE_USEC; i++)
 		CHECK(auth_session_find(auth, cookie, t + (i + 1) *
 					(AUTH_SESSION_IDLE_USEC - 1)) != NULL);
@@ -153,27 +158,23 @@ static void test_sessions(void)
 				1) == NULL);
 
 	/* Logout ends only that session. */
-	CHECK(auth_login(auth, AUTH_ADMIN, "pw", "127.0.0.1", t, cookie, &retry) == 0);
-	CHECK(auth_login(auth, AUTH_ADMIN, "pw", "127.0.0.1", t, other, &retry) == 0);
+	CHECK(LOGIN(AUTH_ADMIN, "pw", t, cookie) == 0);
+	CHECK(LOGIN(AUTH_ADMIN, "pw", t, other) == 0);
 	auth_session_end(auth_session_find(auth, cookie, t));
 	CHECK(auth_session_find(auth, cookie, t) == NULL);
 	CHECK(auth_session_find(auth, other, t) != NULL);
 
 	/* Rate limit: five failures, then even the right one waits. */
 	for (i = 0; i < AUTH_FREE_FAILURES; i++)
-		CHECK(auth_login(auth, AUTH_ADMIN, "bad", "127.0.0.1", t, cookie,
-				 &retry) == -EACCES);
-	CHECK(auth_login(auth, AUTH_ADMIN, "pw", "127.0.0.1", t + 1, cookie,
-			 &retry) == -EBUSY);
+		CHECK(LOGIN(AUTH_ADMIN, "bad", t, cookie) == -EACCES);
+	CHECK(LOGIN(AUTH_ADMIN, "pw", t + 1, cookie) == -EBUSY);
 	CHECK(retry == 5);
 	t += AUTH_LOCKOUT_USEC;
-	CHECK(auth_login(auth, AUTH_ADMIN, "bad", "127.0.0.1", t, cookie,
-			 &retry) == -EACCES);
-	CHECK(auth_login(auth, AUTH_ADMIN, "pw", "127.0.0.1", t + 1, cookie,
-			 &retry) == -EBUSY);
+	CHECK(LOGIN(AUTH_ADMIN, "bad", t, cookie) == -EACCES);
+	CHECK(LOGIN(AUTH_ADMIN, "pw", t + 1, cookie) == -EBUSY);
 	CHECK(retry == 10);
 	t += 2 * AUTH_LOCKOUT_USEC;
-	CHECK(auth_login(auth, AUTH_ADMIN, "pw", "127.0.0.1", t, cookie, &retry) == 0);
+	CHECK(LOGIN(AUTH_ADMIN, "pw", t, cookie) == 0);
 	CHECK(auth_failures(auth, AUTH_ADMIN, "127.0.0.1") == 0);
 	free(auth);
 }
@@ -230,22 +231,22 @@ static void test_user(const char *dir)
 
 	CHECK(auth_init(auth, dir, NULL) == 0);
 	CHECK(!auth->user_enabled);
-	CHECK(auth_login(auth, AUTH_USER, "", "127.0.0.1", t, cookie, &retry) == -EACCES);
+	CHECK(LOGIN(AUTH_USER, "", t, cookie) == -EACCES);
 
 	/* The admin's password does not open the user account. */
 	CHECK(auth_secret_new("adminpw", &auth->secret) == 0);
-	CHECK(auth_login(auth, AUTH_USER, "adminpw", "127.0.0.1", t, cookie, &retry) ==
+	CHECK(LOGIN(AUTH_USER, "adminpw", t, cookie) ==
 	      -EACCES);
 
 	CHECK(auth_user_password_set(auth, "user pass") == 0);
 	snprintf(path, sizeof(path), "%s/webd-user", dir);
 	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
-	CHECK(auth_login(auth, AUTH_USER, "adminpw", "127.0.0.1", t, cookie, &retry) ==
+	CHECK(LOGIN(AUTH_USER, "adminpw", t, cookie) ==
 	      -EACCES);
-	CHECK(auth_login(auth, AUTH_USER, "user pass", "127.0.0.1", t, cookie, &retry) == 0);
-	CHECK(auth_login(auth, AUTH_ADMIN, "user pass", "127.0.0.1", t, admin, &retry) ==
+	CHECK(LOGIN(AUTH_USER, "user pass", t, cookie) == 0);
+	CHECK(LOGIN(AUTH_ADMIN, "user pass", t, admin) ==
 	      -EACCES);
-	CHECK(auth_login(auth, AUTH_ADMIN, "adminpw", "127.0.0.1", t, admin, &retry) == 0);
+	CHECK(LOGIN(AUTH_ADMIN, "adminpw", t, admin) == 0);
 	s = auth_session_find(auth, cookie, t);
 	CHECK(s && s->role == AUTH_USER);
 	s = auth_session_find(auth, admin, t);
@@ -255,18 +256,18 @@ static void test_user(const char *dir)
 	CHECK(auth_init(auth, dir, NULL) == 0);
 	CHECK(auth->user_enabled);
 	CHECK(auth_secret_check(&auth->user_secret, "user pass"));
-	CHECK(auth_login(auth, AUTH_USER, "user pass", "127.0.0.1", t, cookie, &retry) == 0);
-	CHECK(auth_login(auth, AUTH_ADMIN, "adminpw", "127.0.0.1", t, admin, &retry) ==
+	CHECK(LOGIN(AUTH_USER, "user pass", t, cookie) == 0);
+	CHECK(LOGIN(AUTH_ADMIN, "adminpw", t, admin) ==
 	      -EACCES);	/* auth_init reloaded the stored admin hash */
 	CHECK(auth_user_password_set(auth, "other pass") == 0);
 	CHECK(auth_session_find(auth, cookie, t) == NULL);
 
 	/* "" disables the account and removes the file. */
-	CHECK(auth_login(auth, AUTH_USER, "other pass", "127.0.0.1", t, cookie, &retry) == 0);
+	CHECK(LOGIN(AUTH_USER, "other pass", t, cookie) == 0);
 	CHECK(auth_user_password_set(auth, "") == 0);
 	CHECK(access(path, F_OK) < 0);
 	CHECK(auth_session_find(auth, cookie, t) == NULL);
-	CHECK(auth_login(auth, AUTH_USER, "other pass", "127.0.0.1", t, cookie, &retry) ==
+	CHECK(LOGIN(AUTH_USER, "other pass", t, cookie) ==
 	      -EACCES);
 
 	CHECK(auth_role_from_name("user", &role) == 0 && role == AUTH_USER);
@@ -274,6 +275,30 @@ static void test_user(const char *dir)
 	CHECK(auth_role_from_name("root", &role) == -EINVAL);
 	CHECK(auth_role_from_name(NULL, &role) == -EINVAL);
 	free(auth);
+}
+
+static void test_client_key(void)
+{
+	struct sockaddr_in in = { .sin_family = AF_INET };
+	struct sockaddr_in6 in6 = { .sin6_family = AF_INET6 };
+	char key[AUTH_CLIENT_MAX];
+
+	inet_pton(AF_INET, "192.0.2.7", &in.sin_addr);
+	auth_client_key((struct sockaddr *)&in, key, sizeof(key));
+	CHECK(strcmp(key, "192.0.2.7") == 0);
+
+	/* Every address of one /64 is one client. */
+	inet_pton(AF_INET6, "2001:db8:1:2:aaaa:bbbb:cccc:dddd",
+		  &in6.sin6_addr);
+	auth_client_key((struct sockaddr *)&in6, key, sizeof(key));
+	CHECK(strcmp(key, "2001:db8:1:2::") == 0);
+
+	inet_pton(AF_INET6, "::ffff:192.0.2.7", &in6.sin6_addr);
+	auth_client_key((struct sockaddr *)&in6, key, sizeof(key));
+	CHECK(strcmp(key, "192.0.2.7") == 0);
+
+	auth_client_key(NULL, key, sizeof(key));
+	CHECK(strcmp(key, "unknown") == 0);
 }
 
 /* Both accounts: at least AUTH_PASSWORD_MIN characters. */
@@ -392,6 +417,7 @@ int main(void)
 	test_sessions();
 	test_limits();
 	test_length();
+	test_client_key();
 	snprintf(sub, sizeof(sub), "%s/admin", dir);
 	if (mkdir(sub, 0700) == 0)
 		test_admin_password(sub);
