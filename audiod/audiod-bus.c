@@ -224,22 +224,31 @@ static int audiod_bus_get(sd_bus *bus, const char *path,
 	return -ENOENT;
 }
 
+/*
+ * UNPRIVILEGED for sd-bus: who may call is the bus policy's decision
+ * (dbus/org.deskphone.conf), as for every other daemon.
+ */
 static const sd_bus_vtable audiod_bus_vtable[] = {
 	SD_BUS_VTABLE_START(0),
-	SD_BUS_METHOD("StartRing", "", "", audiod_bus_start_ring, 0),
-	SD_BUS_METHOD("StopRing", "", "", audiod_bus_stop_ring, 0),
+	SD_BUS_METHOD("StartRing", "", "", audiod_bus_start_ring,
+		      SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD("StopRing", "", "", audiod_bus_stop_ring,
+		      SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_NAMES("OpenStream",
 				 "s", SD_BUS_PARAM(local_address),
 				 "uq", SD_BUS_PARAM(id) SD_BUS_PARAM(port),
-				 audiod_bus_open_stream, 0),
+				 audiod_bus_open_stream,
+				 SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_NAMES("StartStream",
 				 "usqy", SD_BUS_PARAM(id)
 				 SD_BUS_PARAM(remote_address)
 				 SD_BUS_PARAM(remote_port)
 				 SD_BUS_PARAM(payload_type),
-				 "", "", audiod_bus_start_stream, 0),
+				 "", "", audiod_bus_start_stream,
+				 SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_NAMES("CloseStream", "u", SD_BUS_PARAM(id),
-				 "", "", audiod_bus_close_stream, 0),
+				 "", "", audiod_bus_close_stream,
+				 SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_PROPERTY("State", "s", audiod_bus_get, 0,
 			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 	/* Counters change 50 times a second: read them, no signals. */
