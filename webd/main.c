@@ -315,6 +315,13 @@ static int webd_run(struct webd_options *o, const char *state_dir)
 	r = sd_event_default(&event);
 	if (r >= 0)
 		r = webd_signals(event);
+	/*
+	 * WATCHDOG=1 from the main loop when the unit sets WatchdogSec=.
+	 * It vouches for the bus side only; the HTTP thread is
+	 * libmicrohttpd's and has no hook of its own to ping from.
+	 */
+	if (r >= 0)
+		r = sd_event_set_watchdog(event, 1);
 	if (r < 0) {
 		log_err("Failed to set up the event loop: %s", strerror(-r));
 		goto out;
