@@ -196,8 +196,13 @@ void sipd_filter_update(struct sipd *d)
 
 	resolving = sipd_filter_allowed(d, set, SIPD_FILTER_MAX_ADDRS,
 					&n) == -EINPROGRESS;
-	if (sipd_tls_port(d) && n < SIPD_FILTER_MAX_ADDRS)
-		inet_pton(AF_INET, "127.0.0.1", &set[n++]);
+	if (sipd_tls_port(d) && n < SIPD_FILTER_MAX_ADDRS) {
+		set[n].s_addr = htonl(INADDR_LOOPBACK);
+		for (i = 0; i < n && set[i].s_addr != set[n].s_addr; i++)
+			;
+		if (i == n)
+			n++;
+	}
 
 	for (i = 0; i < n; i++)
 		snprintf(text + strlen(text), sizeof(text) - strlen(text),

@@ -4,8 +4,9 @@
 # namespace.  The list is "localhost" (127.0.0.1, where kamailio is the
 # registrar); 127.0.0.2 plays the stranger.
 #  - from 127.0.0.2: OPTIONS and INVITE over UDP get nothing back (no
-#    100, no 200, no 403), over TCP not even a SYN-ACK; sipp and
-#    sipvicious (svmap, svwar) find nothing; nothing rings;
+#    100, no 200, no 403), over TCP and on the TLS port not even a
+#    SYN-ACK; sipp and sipvicious (svmap, svwar) find nothing; nothing
+#    rings;
 #  - from the listed address a call is answered (Auto_Answer_1_) and
 #    the registration through the listed registrar works;
 #  - a registrar outside the list is refused with the reason;
@@ -44,7 +45,20 @@ state_reason_like() {
 	return 1
 }
 
-mkdir -p "$WORK/kamailio/run" "$WORK/state"
+mkdir -p "$WORK/kamailio/run" "$WORK/state/tls"
+# a TLS port (SIP port + 1) too, when certtool can make its certificate
+TLS=
+if command -v certtool > /dev/null; then
+	printf 'cn = "phone"\nip_address = "127.0.0.1"\ntls_www_server\n' \
+		> "$WORK/phone.tmpl"
+	certtool --generate-privkey --key-type=ecdsa \
+		--outfile "$WORK/phone.key" 2> /dev/null &&
+	certtool --generate-self-signed --load-privkey "$WORK/phone.key" \
+		--template "$WORK/phone.tmpl" --outfile "$WORK/phone.crt" \
+		> /dev/null 2>&1 &&
+	cat "$WORK/phone.crt" "$WORK/phone.key" > "$WORK/state/tls/agent.pem" &&
+	TLS=1
+fi
 sed "s|@DIR@|$WORK/kamailio|g" "$SRC/tests/peers/kamailio.cfg" \
 	> "$WORK/kamailio/kamailio.cfg"
 dp_spawn kamailio kamailio -f "$WORK/kamailio/kamailio.cfg" \
@@ -74,8 +88,10 @@ params SetMany 'a{ss}' 5 Restricted_Access_Domains localhost \
 dp_wait_prop 10 registered "${SIP[@]}" org.deskphone.Sip1 \
 	RegistrationState ||
 	dp_fail "no registration via the listed registrar: $(prop RegistrationReason)"
-grep -q 'SIP accepted only from: 127.0.0.1 (2 sockets)' "$WORK/sipd.log" ||
-	dp_fail "filter not attached to sofia's UDP and TCP sockets"
+sockets=$([ -n "$TLS" ] && echo 3 || echo 2)
+grep -q "SIP accepted only from: 127.0.0.1 ($sockets sockets)" \
+	"$WORK/sipd.log" ||
+	dp_fail "filter not on sofia's UDP and TCP sockets (and the TLS port)"
 
 dp_log "from 127.0.0.2: no reply of any kind"
 for proto in udp tcp; do
@@ -89,6 +105,35 @@ for proto in udp tcp; do
 	done
 done
 [ "$(prop CallState)" = idle ] || dp_fail "a stranger's INVITE made a call"
+
+# tls_hello SRC: whether a TLS handshake with the TLS port completes
+tls_hello() {
+	python3 - "$1" "$((SPORT + 1))" <<'PY'
+import socket, ssl, sys
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+s = socket.socket()
+s.bind((sys.argv[1], 0))
+s.settimeout(1.5)
+try:
+    s.connect(("127.0.0.1", int(sys.argv[2])))
+    ctx.wrap_socket(s).close()
+    print("handshake")
+except (OSError, ssl.SSLError) as e:
+    print("no connection (%s)" % e)
+PY
+}
+if [ -n "$TLS" ]; then
+	out=$(tls_hello 127.0.0.2)
+	case "$out" in
+	"no connection"*) ;;
+	*) dp_fail "TLS port from 127.0.0.2: $out" ;;
+	esac
+	dp_log "tls from 127.0.0.2: $out"
+	[ "$(tls_hello 127.0.0.1)" = handshake ] ||
+		dp_fail "TLS port refused the listed address"
+fi
 
 dp_log "sipp from 127.0.0.2 sees no response"
 timeout 20 sipp -sn uac 127.0.0.1:$SPORT -i 127.0.0.2 -p 25090 -m 1 \
