@@ -2,7 +2,9 @@
 #include "sipd.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -119,6 +121,7 @@ static void sipd_call_finish(struct sipd *d, int status, const char *phrase)
 			 phrase ? phrase : "");
 
 	sipd_call_ring(d, false);
+	su_timer_reset(d->ring_timer);
 	if (sipd_call_has_stream(c))
 		sipd_audio_close(d, c->stream_id);
 
@@ -160,6 +163,44 @@ static void sipd_call_set_remote(struct sipd_call *c, const char *remote)
 			c->remote[i] = '?';
 }
 
+/*
+ * How long an incoming call rings before the phone gives up with 480.
+ * A caller that vanished without CANCEL (or one spoofed UDP INVITE)
+ * would otherwise keep the phone ringing, and busy for everyone else,
+ * for ever.  Three minutes is RFC 3261's Timer C for a proxy waiting
+ * on a ringing phone, so no real call is cut short by it.
+ */
+#define SIPD_RING_TIMEOUT_MS (180 * 1000)
+
+static su_duration_t sipd_call_ring_timeout(void)
+{
+	const char *v = getenv("SIPD_TEST_RING_TIMEOUT_MS");
+
+	if (v && *v)
+		return (su_duration_t)strtoul(v, NULL, 10);
+
+	return SIPD_RING_TIMEOUT_MS;
+}
+
+static void sipd_call_ring_timer_cb(struct sipd *d, su_timer_t *t,
+				    void *arg)
+{
+	struct sipd_call *c = &d->call;
+
+	/* the call it was armed for, still unanswered */
+	if ((uintptr_t)arg != c->gen || !c->nh || !c->incoming ||
+	    c->state != SIPD_CALL_RINGING || c->answered ||
+	    c->answer_pending)
+		return;
+
+	log_notice("No answer from the phone in %ld s, ending the call "
+		   "from %s", (long)(sipd_call_ring_timeout() / 1000),
+		   c->remote);
+	snprintf(c->end_reason, sizeof(c->end_reason), "No answer");
+	nua_respond(c->nh, SIP_480_TEMPORARILY_UNAVAILABLE, TAG_END());
+	sipd_call_set_state(d, SIPD_CALL_ENDING);
+}
+
 static void sipd_call_begin(struct sipd *d, nua_handle_t *nh, bool incoming,
 			    const char *remote)
 {
@@ -173,6 +214,11 @@ static void sipd_call_begin(struct sipd *d, nua_handle_t *nh, bool incoming,
 	c->incoming = incoming;
 	c->state = incoming ? SIPD_CALL_RINGING : SIPD_CALL_DIALING;
 	sipd_call_set_remote(c, remote);
+
+	if (incoming)
+		su_timer_set_interval(d->ring_timer, sipd_call_ring_timer_cb,
+				      (void *)(uintptr_t)c->gen,
+				      sipd_call_ring_timeout());
 
 	/* ask for the RTP port now so that answering is not delayed */
 	if (sipd_audio_open(d) == 0)

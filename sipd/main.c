@@ -588,6 +588,7 @@ static int sipd_run(struct sipd *d, const struct sipd_options *o)
 
 	d->stop_guard = su_timer_create(su_root_task(d->root), 0);
 	d->stack_timer = su_timer_create(su_root_task(d->root), 0);
+	d->ring_timer = su_timer_create(su_root_task(d->root), 0);
 	r = sipd_resolve_init(d);
 	if (r >= 0)
 		r = sipd_tls_init(d);
@@ -599,7 +600,7 @@ static int sipd_run(struct sipd *d, const struct sipd_options *o)
 		r = sipd_reg_init(d);
 	if (r >= 0)
 		r = sipd_timeout_init(d);
-	if (r < 0 || !d->stop_guard || !d->stack_timer)
+	if (r < 0 || !d->stop_guard || !d->stack_timer || !d->ring_timer)
 		return -ENOMEM;
 
 	r = sipd_open_bus(d);
@@ -652,6 +653,7 @@ static void sipd_cleanup(struct sipd *d)
 		sipd_resolve_free(d);
 		su_timer_destroy(d->stop_guard);
 		su_timer_destroy(d->stack_timer);
+		su_timer_destroy(d->ring_timer);
 		su_timer_destroy(d->watchdog_timer);
 		su_root_destroy(d->root);
 	}

@@ -169,6 +169,7 @@ struct sipd {
 	bool restarting;		/* new stack for a new SIP_Port_1_ */
 	bool restart_wanted;		/* ... once the call is over */
 	su_timer_t *stack_timer;
+	su_timer_t *ring_timer;		/* an unanswered call gives up */
 	bool shutdown_started;
 	bool shutdown_done;
 	su_timer_t *stop_timer;

@@ -2,28 +2,30 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Requests a fresh-user test turned into bugs: an out-of-dialog REFER
 # must not make the phone send NOTIFYs to whatever its Contact names
-# (a reflector), and a caller URI with bytes that are not UTF-8 must
-# not make the phone's call status unreadable on D-Bus.
+# (a reflector), a caller URI with bytes that are not UTF-8 must not
+# make the phone's call status unreadable on D-Bus, and a caller that
+# vanishes without CANCEL must not keep the phone ringing for ever
+# (the ring timeout, 180 s, is shortened here).
 . "$top_srcdir/tests/lib.sh"
 dp_unshare_net "$@"
 
 PORT=25080
 dp_start_bus
 mkdir -p "$WORK/state"
-dp_spawn sipd "$BUILD/sipd/sipd" --state-dir "$WORK/state" \
-	--bind 127.0.0.1 --port $PORT
+SIPD_TEST_RING_TIMEOUT_MS=4000 dp_spawn sipd "$BUILD/sipd/sipd" \
+	--state-dir "$WORK/state" --bind 127.0.0.1 --port $PORT
 dp_wait_name org.deskphone.Sip
 
 cat > "$WORK/send.py" <<'EOP'
 import socket, sys, time
-port, kind = int(sys.argv[1]), sys.argv[2]
+port, kind, tag = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("127.0.0.1", 25081))
 victim = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 victim.bind(("127.0.0.1", 25082))
 victim.settimeout(0.2)
 hdr = ("Via: SIP/2.0/UDP 127.0.0.1:25081;branch=z9hG4bK%s\r\n"
-       "Max-Forwards: 70\r\nCall-ID: %s@127.0.0.1\r\n" % (kind, kind))
+       "Max-Forwards: 70\r\nCall-ID: %s@127.0.0.1\r\n" % (tag, tag))
 if kind == "refer":
     msg = ("REFER sip:1000@127.0.0.1:%d SIP/2.0\r\n" % port + hdr +
            "From: <sip:a@127.0.0.1:25081>;tag=1\r\n"
@@ -41,11 +43,14 @@ else:
             "Content-Type: application/sdp\r\n"
             "Content-Length: %d\r\n\r\n%s" % (len(sdp), sdp)).encode())
 s.sendto(msg, ("127.0.0.1", port))
-s.settimeout(2)
+s.settimeout(8)
 codes = []
 try:
     while True:
         data = s.recv(65535)
+        # a retransmitted answer to an earlier request is not ours
+        if ("Call-ID: %s@" % tag).encode() not in data:
+            continue
         codes.append(data.split(b"\r\n", 1)[0].decode("latin-1"))
         if not data.startswith(b"SIP/2.0 1"):
             break
@@ -63,12 +68,12 @@ while kind == "refer" and time.time() < end:
 print("notifies:", notifies)
 EOP
 
-out=$(python3 "$WORK/send.py" $PORT refer)
+out=$(python3 "$WORK/send.py" $PORT refer r1)
 dp_log "$out"
 echo "$out" | grep -q "405" || dp_fail "REFER not refused with 405: $out"
 echo "$out" | grep -q "notifies: 0" || dp_fail "REFER made sipd send NOTIFYs"
 
-python3 "$WORK/send.py" $PORT invite > "$WORK/invite.out" &
+python3 "$WORK/send.py" $PORT invite i1 > "$WORK/invite.out" &
 sender=$!
 dp_wait_prop 5 ringing org.deskphone.Sip /org/deskphone/Sip \
 	org.deskphone.Sip1 CallState || dp_fail "the INVITE did not ring"
@@ -85,4 +90,15 @@ busctl --system call org.deskphone.Sip /org/deskphone/Sip \
 dp_wait_prop 5 idle org.deskphone.Sip /org/deskphone/Sip \
 	org.deskphone.Sip1 CallState || dp_fail "not idle after Hangup"
 wait "$sender"
+
+# Nobody answers and the caller never cancels: 480 after the timeout.
+python3 "$WORK/send.py" $PORT invite i2 > "$WORK/noanswer.out" &
+sender=$!
+dp_wait_prop 5 ringing org.deskphone.Sip /org/deskphone/Sip \
+	org.deskphone.Sip1 CallState || dp_fail "the second INVITE did not ring"
+dp_wait_prop 8 idle org.deskphone.Sip /org/deskphone/Sip \
+	org.deskphone.Sip1 CallState || dp_fail "still ringing after the timeout"
+wait "$sender"
+grep -q "480" "$WORK/noanswer.out" ||
+	dp_fail "no 480 to the unanswered call: $(cat "$WORK/noanswer.out")"
 exit 0
