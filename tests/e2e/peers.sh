@@ -175,8 +175,10 @@ e2e_start_audiod() {
 # e2e_start_sipd PORT PROXY USER PASSWORD
 e2e_start_sipd() {
 	mkdir -p "$WORK/sipd"
-	dp_spawn sipd "$E2E_SIPD" --state-dir "$WORK/sipd" --bind 127.0.0.1 \
-		--port "$1"
+	# E2E_SIPD_WRAP: a checker to run sipd under (tests/e2e-valgrind.sh)
+	# shellcheck disable=SC2086 # word splitting wanted
+	dp_spawn sipd ${E2E_SIPD_WRAP:-} "$E2E_SIPD" --state-dir "$WORK/sipd" \
+		--bind 127.0.0.1 --port "$1"
 	dp_wait_name org.deskphone.Sip
 	busctl --system call org.deskphone.Sip /org/deskphone/Sip \
 		org.deskphone.Parameters1 SetMany 'a{ss}' 3 \

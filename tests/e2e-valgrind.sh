@@ -1,0 +1,33 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The end-to-end call test (tests/e2e-call.sh: register, a call each
+# way with audio checked, hang-ups from both sides) with sipd under
+# valgrind memcheck: no memory error and no definite leak on the call
+# path.  sofia-sip's own TLS code, which leaks, is not on this path.
+. "$top_srcdir/tests/lib.sh"
+
+command -v valgrind >/dev/null || dp_skip "valgrind is not installed"
+
+vg=$WORK/valgrind
+mkdir -p "$vg"
+export E2E_SIPD_WRAP="valgrind --quiet --leak-check=full
+	--errors-for-leak-kinds=definite --show-leak-kinds=definite
+	--log-file=$vg/sipd.%p"
+
+bash "$SRC/tests/e2e-call.sh" > "$WORK/e2e.log" 2>&1 ||
+	dp_fail "the call test failed under valgrind: $(tail -n 20 "$WORK/e2e.log")"
+
+ls "$vg"/sipd.* > /dev/null 2>&1 || dp_fail "valgrind wrote no log"
+bad=""
+for f in "$vg"/sipd.*; do
+	# --quiet: a log holds only errors and leak reports
+	[ -s "$f" ] && bad="$bad $f"
+done
+if [ -n "$bad" ]; then
+	for f in $bad; do
+		head -n 60 "$f" >&2
+	done
+	dp_fail "valgrind reported errors or leaks in sipd"
+fi
+dp_log "valgrind: no error and no definite leak in sipd over the call test"
+exit 0
