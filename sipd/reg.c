@@ -384,6 +384,8 @@ static bool sipd_reg_wanted(struct sipd *d)
 		return true;
 
 	log_notice("Registration disabled: %s", reason);
+	/* Calls made now must not use the old account's address. */
+	d->reg.aor[0] = '\0';
 	sipd_reg_set_state(d, SIPD_REG_DISABLED, reason);
 	sipd_reg_set_expires(d, 0);
 	return false;
