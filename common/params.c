@@ -735,6 +735,21 @@ static int param_parse_body(char *body, size_t len, char ***names,
 	return 0;
 }
 
+/* Keeps a damaged file for the operator; the next save starts anew. */
+static void param_store_set_aside(struct param_store *store)
+{
+	_cleanup_free_ char *aside = NULL;
+
+	if (asprintf(&aside, "%s.damaged", store->path) < 0) {
+		aside = NULL;
+		return;
+	}
+
+	if (rename(store->path, aside) < 0)
+		log_debug("Cannot move %s aside: %s", store->path,
+			  strerror(errno));
+}
+
 int param_store_load(struct param_store *store)
 {
 	_cleanup_free_ char *buf = NULL;
@@ -750,11 +765,13 @@ int param_store_load(struct param_store *store)
 		return r;
 
 	r = param_check_trailer(buf, len, &body_len);
-	if (r < 0)
-		return r;
 
 	/* Parse everything before taking anything: all or nothing. */
-	r = param_parse_body(buf, body_len, &names, &values, &n);
+	if (r == 0)
+		r = param_parse_body(buf, body_len, &names, &values, &n);
+
+	if (r == -EBADMSG)
+		param_store_set_aside(store);
 	if (r < 0)
 		return r;
 

@@ -74,8 +74,10 @@ void param_store_free(struct param_store *store);
 /*
  * Reads @path.  A missing file leaves the defaults.  A file that is not
  * complete (no valid trailer) or has a bad line is refused with
- * -EBADMSG and no value is taken from it; unknown names and values that
- * no longer validate are skipped with a warning, keeping the default.
+ * -EBADMSG and no value is taken from it; it is renamed to
+ * "<path>.damaged", so that the next save does not overwrite what an
+ * operator may still recover.  Unknown names and values that no longer
+ * validate are skipped with a warning, keeping the default.
  */
 int param_store_load(struct param_store *store);
 

@@ -526,7 +526,7 @@ static int netd_setup_params(struct netd *n, const char *state_option)
 	if (r < 0)
 		return r;
 
-	/* A damaged file: run on the defaults, the file stays until Set. */
+	/* A damaged file: run on the defaults; it is kept as .damaged. */
 	r = param_store_load(n->params);
 	if (r < 0)
 		log_err("Failed to load netd.conf, using defaults: %s",

@@ -394,23 +394,6 @@ static void sipd_param_changed(struct param_store *store,
 	sipd_reg_schedule_restart(d);
 }
 
-/*
- * A damaged sipd.conf is moved aside, not overwritten by the next Set:
- * an operator can still recover the values from it.
- */
-static void sipd_keep_damaged(const char *path)
-{
-	char aside[PATH_MAX];
-
-	snprintf(aside, sizeof(aside), "%s.damaged", path);
-	if (rename(path, aside) < 0)
-		log_warning("Failed to move %s aside: %s", path,
-			    strerror(errno));
-	else
-		log_err("%s is damaged, kept as %s; running on defaults", path,
-			aside);
-}
-
 static int sipd_open_params(struct sipd *d, const char *state_opt)
 {
 	char *dir = NULL, *path = NULL;
@@ -446,8 +429,10 @@ static int sipd_open_params(struct sipd *d, const char *state_opt)
 	}
 
 	r = param_store_load(d->params);
+	/* param_store_load moved a damaged file aside for the operator */
 	if (r == -EBADMSG)
-		sipd_keep_damaged(path);
+		log_err("%s is damaged, kept as %s.damaged; running on "
+			"defaults", path, path);
 	else if (r < 0)
 		log_err("Failed to load %s: %s, using defaults", path,
 			strerror(-r));

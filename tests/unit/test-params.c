@@ -271,7 +271,11 @@ static void test_truncated(void)
 		struct param_store *t = test_store("c.conf");
 
 		test_write_file("c.conf", good, cut);
+		unlink(test_path("c.conf.damaged"));
 		CHECK(param_store_load(t) == -EBADMSG);
+		/* kept aside for the operator, not left to be overwritten */
+		CHECK(access(test_path("c.conf.damaged"), F_OK) == 0);
+		CHECK(access(test_path("c.conf"), F_OK) < 0);
 		CHECK(strcmp(param_store_get(t, "Text"), "") == 0);
 		CHECK(strcmp(param_store_get(t, "Uint"), "3600") == 0);
 		param_store_free(t);
