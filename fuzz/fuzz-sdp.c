@@ -5,7 +5,8 @@
  * sipd_dial_uri() and a proxy setting into sipd_split_hostport().
  *
  * Invariants: an accepted offer names PCMU or PCMA on a port other
- * than 0 (and, with FUZZ_KNOWN_BUGS=1, an IPv4 c= address); a split host is never empty and the port fits 16 bits.
+ * than 0 (and, with FUZZ_KNOWN_BUGS=1, an IPv4 c= address); a split
+ * host is never empty and the port fits 16 bits.
  */
 #include <stdlib.h>
 #include <string.h>
