@@ -162,9 +162,11 @@ e2e_check_paced() {
 e2e_start_audiod() {
 	e2e_alsa_config
 	mkdir -p "$WORK/audiod"
+	# E2E_AUDIOD_WRAP: a checker to run audiod under
+	# shellcheck disable=SC2086 # word splitting wanted
 	dp_spawn audiod env \
 		ALSA_CONFIG_PATH="/usr/share/alsa/alsa.conf:$WORK/asound.conf" \
-		"$E2E_AUDIOD" --state-dir "$WORK/audiod"
+		${E2E_AUDIOD_WRAP:-} "$E2E_AUDIOD" --state-dir "$WORK/audiod"
 	dp_wait_name org.deskphone.Audio
 	busctl --system call org.deskphone.Audio /org/deskphone/Audio \
 		org.deskphone.Parameters1 SetMany 'a{ss}' 2 \
