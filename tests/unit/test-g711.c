@@ -4,63 +4,54 @@
 
 #include "g711.h"
 
-static int failures;
-
-#define CHECK(cond, ...) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);		\
-		fprintf(stderr, __VA_ARGS__);				\
-		fputc('\n', stderr);					\
-		failures++;						\
-	}								\
-} while (0)
+#include "check.h"
 
 /* Values from the tables of ITU-T G.711, scaled to 16 bits. */
 static void test_ulaw_known(void)
 {
-	CHECK(g711_ulaw_encode(0) == 0xFF, "0 -> %02x", g711_ulaw_encode(0));
-	CHECK(g711_ulaw_encode(-1) == 0x7F, "-1 -> %02x",
+	CHECK_MSG(g711_ulaw_encode(0) == 0xFF, "0 -> %02x", g711_ulaw_encode(0));
+	CHECK_MSG(g711_ulaw_encode(-1) == 0x7F, "-1 -> %02x",
 	      g711_ulaw_encode(-1));
-	CHECK(g711_ulaw_encode(32767) == 0x80, "max -> %02x",
+	CHECK_MSG(g711_ulaw_encode(32767) == 0x80, "max -> %02x",
 	      g711_ulaw_encode(32767));
-	CHECK(g711_ulaw_encode(-32768) == 0x00, "min -> %02x",
+	CHECK_MSG(g711_ulaw_encode(-32768) == 0x00, "min -> %02x",
 	      g711_ulaw_encode(-32768));
-	CHECK(g711_ulaw_encode(1000) == 0xCE, "1000 -> %02x",
+	CHECK_MSG(g711_ulaw_encode(1000) == 0xCE, "1000 -> %02x",
 	      g711_ulaw_encode(1000));
 
-	CHECK(g711_ulaw_decode(0xFF) == 0, "ff -> %d", g711_ulaw_decode(0xFF));
-	CHECK(g711_ulaw_decode(0x7F) == 0, "7f -> %d", g711_ulaw_decode(0x7F));
-	CHECK(g711_ulaw_decode(0x80) == 32124, "80 -> %d",
+	CHECK_MSG(g711_ulaw_decode(0xFF) == 0, "ff -> %d", g711_ulaw_decode(0xFF));
+	CHECK_MSG(g711_ulaw_decode(0x7F) == 0, "7f -> %d", g711_ulaw_decode(0x7F));
+	CHECK_MSG(g711_ulaw_decode(0x80) == 32124, "80 -> %d",
 	      g711_ulaw_decode(0x80));
-	CHECK(g711_ulaw_decode(0x00) == -32124, "00 -> %d",
+	CHECK_MSG(g711_ulaw_decode(0x00) == -32124, "00 -> %d",
 	      g711_ulaw_decode(0x00));
-	CHECK(g711_ulaw_decode(0xFE) == 8, "fe -> %d", g711_ulaw_decode(0xFE));
-	CHECK(g711_ulaw_decode(0xEF) == 132, "ef -> %d",
+	CHECK_MSG(g711_ulaw_decode(0xFE) == 8, "fe -> %d", g711_ulaw_decode(0xFE));
+	CHECK_MSG(g711_ulaw_decode(0xEF) == 132, "ef -> %d",
 	      g711_ulaw_decode(0xEF));
-	CHECK(g711_ulaw_decode(0xCE) == 988, "ce -> %d",
+	CHECK_MSG(g711_ulaw_decode(0xCE) == 988, "ce -> %d",
 	      g711_ulaw_decode(0xCE));
 }
 
 static void test_alaw_known(void)
 {
-	CHECK(g711_alaw_encode(0) == 0xD5, "0 -> %02x", g711_alaw_encode(0));
-	CHECK(g711_alaw_encode(-1) == 0x55, "-1 -> %02x",
+	CHECK_MSG(g711_alaw_encode(0) == 0xD5, "0 -> %02x", g711_alaw_encode(0));
+	CHECK_MSG(g711_alaw_encode(-1) == 0x55, "-1 -> %02x",
 	      g711_alaw_encode(-1));
-	CHECK(g711_alaw_encode(32767) == 0xAA, "max -> %02x",
+	CHECK_MSG(g711_alaw_encode(32767) == 0xAA, "max -> %02x",
 	      g711_alaw_encode(32767));
-	CHECK(g711_alaw_encode(-32768) == 0x2A, "min -> %02x",
+	CHECK_MSG(g711_alaw_encode(-32768) == 0x2A, "min -> %02x",
 	      g711_alaw_encode(-32768));
-	CHECK(g711_alaw_encode(1000) == 0xFA, "1000 -> %02x",
+	CHECK_MSG(g711_alaw_encode(1000) == 0xFA, "1000 -> %02x",
 	      g711_alaw_encode(1000));
 
-	CHECK(g711_alaw_decode(0xD5) == 8, "d5 -> %d", g711_alaw_decode(0xD5));
-	CHECK(g711_alaw_decode(0x55) == -8, "55 -> %d",
+	CHECK_MSG(g711_alaw_decode(0xD5) == 8, "d5 -> %d", g711_alaw_decode(0xD5));
+	CHECK_MSG(g711_alaw_decode(0x55) == -8, "55 -> %d",
 	      g711_alaw_decode(0x55));
-	CHECK(g711_alaw_decode(0xAA) == 32256, "aa -> %d",
+	CHECK_MSG(g711_alaw_decode(0xAA) == 32256, "aa -> %d",
 	      g711_alaw_decode(0xAA));
-	CHECK(g711_alaw_decode(0x2A) == -32256, "2a -> %d",
+	CHECK_MSG(g711_alaw_decode(0x2A) == -32256, "2a -> %d",
 	      g711_alaw_decode(0x2A));
-	CHECK(g711_alaw_decode(0xFA) == 1008, "fa -> %d",
+	CHECK_MSG(g711_alaw_decode(0xFA) == 1008, "fa -> %d",
 	      g711_alaw_decode(0xFA));
 }
 
@@ -88,15 +79,15 @@ static void test_round_trip(void)
 		d = g711_ulaw_decode(c);
 		half = test_ulaw_half_step(c);
 		if (abs(v) <= 32124 + half)
-			CHECK(abs(d - v) <= half, "ulaw %d -> %02x -> %d", v,
+			CHECK_MSG(abs(d - v) <= half, "ulaw %d -> %02x -> %d", v,
 			      c, d);
 		else
-			CHECK(abs(d) == 32124, "ulaw clip %d -> %d", v, d);
+			CHECK_MSG(abs(d) == 32124, "ulaw clip %d -> %d", v, d);
 
 		c = g711_alaw_encode((int16_t)v);
 		d = g711_alaw_decode(c);
 		half = test_alaw_half_step(c);
-		CHECK(abs(d - v) <= half, "alaw %d -> %02x -> %d", v, c, d);
+		CHECK_MSG(abs(d - v) <= half, "alaw %d -> %02x -> %d", v, c, d);
 	}
 }
 
@@ -108,8 +99,8 @@ static void test_monotonic(void)
 	for (v = -32768; v <= 32767; v++) {
 		du = g711_ulaw_decode(g711_ulaw_encode((int16_t)v));
 		da = g711_alaw_decode(g711_alaw_encode((int16_t)v));
-		CHECK(du >= prev_u, "ulaw not monotonic at %d", v);
-		CHECK(da >= prev_a, "alaw not monotonic at %d", v);
+		CHECK_MSG(du >= prev_u, "ulaw not monotonic at %d", v);
+		CHECK_MSG(da >= prev_a, "alaw not monotonic at %d", v);
 		prev_u = du;
 		prev_a = da;
 	}
@@ -128,12 +119,12 @@ static void test_code_identity(void)
 	for (c = 0; c < 256; c++) {
 		back = g711_ulaw_encode(g711_ulaw_decode((uint8_t)c));
 		if (c == 0x7F)
-			CHECK(back == 0xFF, "ulaw 7f -> %02x", back);
+			CHECK_MSG(back == 0xFF, "ulaw 7f -> %02x", back);
 		else
-			CHECK(back == c, "ulaw %02x -> %02x", c, back);
+			CHECK_MSG(back == c, "ulaw %02x -> %02x", c, back);
 
 		back = g711_alaw_encode(g711_alaw_decode((uint8_t)c));
-		CHECK(back == c, "alaw %02x -> %02x", c, back);
+		CHECK_MSG(back == c, "alaw %02x -> %02x", c, back);
 	}
 }
 
@@ -143,10 +134,10 @@ static void test_symmetry(void)
 	unsigned int c;
 
 	for (c = 0; c < 128; c++) {
-		CHECK(g711_ulaw_decode((uint8_t)c) ==
+		CHECK_MSG(g711_ulaw_decode((uint8_t)c) ==
 		      -g711_ulaw_decode((uint8_t)(c | 0x80)),
 		      "ulaw %02x not symmetric", c);
-		CHECK(g711_alaw_decode((uint8_t)c) ==
+		CHECK_MSG(g711_alaw_decode((uint8_t)c) ==
 		      -g711_alaw_decode((uint8_t)(c | 0x80)),
 		      "alaw %02x not symmetric", c);
 	}
@@ -161,13 +152,13 @@ static void test_buffers(void)
 	g711_ulaw_encode_buf(codes, in, 4);
 	g711_ulaw_decode_buf(out, codes, 4);
 	for (i = 0; i < 4; i++)
-		CHECK(codes[i] == g711_ulaw_encode(in[i]) &&
+		CHECK_MSG(codes[i] == g711_ulaw_encode(in[i]) &&
 		      out[i] == g711_ulaw_decode(codes[i]), "ulaw buf %d", i);
 
 	g711_alaw_encode_buf(codes, in, 4);
 	g711_alaw_decode_buf(out, codes, 4);
 	for (i = 0; i < 4; i++)
-		CHECK(codes[i] == g711_alaw_encode(in[i]) &&
+		CHECK_MSG(codes[i] == g711_alaw_encode(in[i]) &&
 		      out[i] == g711_alaw_decode(codes[i]), "alaw buf %d", i);
 }
 

@@ -4,16 +4,7 @@
 
 #include "jitter.h"
 
-static int failures;
-
-#define CHECK(cond, ...) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);		\
-		fprintf(stderr, __VA_ARGS__);				\
-		fputc('\n', stderr);					\
-		failures++;						\
-	}								\
-} while (0)
+#include "check.h"
 
 static struct jitter jb;
 
@@ -49,17 +40,17 @@ static void test_prefill(void)
 	jitter_reset(&jb);
 
 	played = jitter_get(&jb, out, 160);
-	CHECK(!played && test_all_zero(out, 160), "empty buffer played");
+	CHECK_MSG(!played && test_all_zero(out, 160), "empty buffer played");
 
 	test_put_ramp(&next, JITTER_PREFILL - 1);
 	played = jitter_get(&jb, out, 160);
-	CHECK(!played && test_all_zero(out, 160), "played before prefill");
+	CHECK_MSG(!played && test_all_zero(out, 160), "played before prefill");
 
 	test_put_ramp(&next, 1);
 	played = jitter_get(&jb, out, 160);
-	CHECK(played, "did not play after prefill");
+	CHECK_MSG(played, "did not play after prefill");
 	for (i = 0; i < 160; i++)
-		CHECK(out[i] == (int16_t)(i + 1), "sample %zu is %d", i,
+		CHECK_MSG(out[i] == (int16_t)(i + 1), "sample %zu is %d", i,
 		      out[i]);
 }
 
@@ -77,15 +68,15 @@ static void test_underrun(void)
 
 	/* 100 left: played, then zeros. */
 	played = jitter_get(&jb, out, 160);
-	CHECK(played, "the last 100 samples were not played");
+	CHECK_MSG(played, "the last 100 samples were not played");
 	for (i = 0; i < 100; i++)
-		CHECK(out[i] == (int16_t)(321 + i), "tail sample %zu: %d", i,
+		CHECK_MSG(out[i] == (int16_t)(321 + i), "tail sample %zu: %d", i,
 		      out[i]);
-	CHECK(test_all_zero(out + 100, 60), "no silence after the tail");
+	CHECK_MSG(test_all_zero(out + 100, 60), "no silence after the tail");
 
 	test_put_ramp(&next, 160);
 	played = jitter_get(&jb, out, 160);
-	CHECK(!played, "played without a new prefill");
+	CHECK_MSG(!played, "played without a new prefill");
 }
 
 /* More than the capacity: the oldest samples go, the newest stay. */
@@ -97,19 +88,19 @@ static void test_overflow(void)
 	jb.dropped = 0;
 	test_put_ramp(&next, JITTER_CAPACITY);
 	test_put_ramp(&next, 400);
-	CHECK(jb.len == JITTER_CAPACITY, "len %zu", jb.len);
-	CHECK(jb.dropped == 400, "dropped %llu",
+	CHECK_MSG(jb.len == JITTER_CAPACITY, "len %zu", jb.len);
+	CHECK_MSG(jb.dropped == 400, "dropped %llu",
 	      (unsigned long long)jb.dropped);
 
 	jitter_get(&jb, out, 160);
-	CHECK(out[0] == 401, "oldest kept sample is %d, not 401", out[0]);
+	CHECK_MSG(out[0] == 401, "oldest kept sample is %d, not 401", out[0]);
 
 	/* A single put larger than the buffer keeps its own tail. */
 	jitter_reset(&jb);
 	next = 1;
 	test_put_ramp(&next, JITTER_CAPACITY + 10);
 	jitter_get(&jb, out, 160);
-	CHECK(out[0] == 11, "giant put kept %d first, not 11", out[0]);
+	CHECK_MSG(out[0] == 11, "giant put kept %d first, not 11", out[0]);
 }
 
 /* Steady flow across many wrap-arounds: no sample lost or repeated. */
@@ -123,10 +114,10 @@ static void test_steady(void)
 	test_put_ramp(&next, JITTER_PREFILL);
 	for (round = 0; round < 1000; round++) {
 		test_put_ramp(&next, 160);
-		CHECK(jitter_get(&jb, out, 160), "round %d silent", round);
+		CHECK_MSG(jitter_get(&jb, out, 160), "round %d silent", round);
 		for (i = 0; i < 160; i++, want++)
 			if (out[i] != want) {
-				CHECK(false, "round %d: %d, want %d", round,
+				CHECK_MSG(false, "round %d: %d, want %d", round,
 				      out[i], want);
 				return;
 			}
@@ -145,12 +136,12 @@ static void test_trim(void)
 		test_put_ramp(&next, 160);
 		jitter_get(&jb, out, 160);
 	}
-	CHECK(jb.len == 1200, "trimmed too early: %zu", jb.len);
+	CHECK_MSG(jb.len == 1200, "trimmed too early: %zu", jb.len);
 
 	test_put_ramp(&next, 160);
 	jitter_get(&jb, out, 160);
-	CHECK(jb.len == JITTER_PREFILL - 160, "after the trim: %zu", jb.len);
-	CHECK(out[0] == (int16_t)(next - JITTER_PREFILL),
+	CHECK_MSG(jb.len == JITTER_PREFILL - 160, "after the trim: %zu", jb.len);
+	CHECK_MSG(out[0] == (int16_t)(next - JITTER_PREFILL),
 	      "trim kept %d first, not the newest samples", out[0]);
 
 	/* At the mark when read: never trimmed. */
@@ -161,7 +152,7 @@ static void test_trim(void)
 		test_put_ramp(&next, 160);
 		jitter_get(&jb, out, 160);
 	}
-	CHECK(jb.len == JITTER_HIGH - 160, "a steady %d was trimmed to %zu",
+	CHECK_MSG(jb.len == JITTER_HIGH - 160, "a steady %d was trimmed to %zu",
 	      JITTER_HIGH - 160, jb.len);
 }
 

@@ -15,15 +15,7 @@
 #include "log.h"
 #include "params.h"
 
-static int failures;
-
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
-			__LINE__, #cond); \
-		failures++; \
-	} \
-} while (0)
+#include "check.h"
 
 static const char *const transports[] = { "UDP", "TCP", "TLS", "AUTO", NULL };
 

@@ -6,16 +6,7 @@
 
 #include "rtp.h"
 
-static int failures;
-
-#define CHECK(cond, ...) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);		\
-		fprintf(stderr, __VA_ARGS__);				\
-		fputc('\n', stderr);					\
-		failures++;						\
-	}								\
-} while (0)
+#include "check.h"
 
 static void test_write(void)
 {
@@ -31,15 +22,15 @@ static void test_write(void)
 	int r;
 
 	r = rtp_header_write(buf, sizeof(buf), &h);
-	CHECK(r == 12, "write returned %d", r);
-	CHECK(memcmp(buf, want, 12) == 0, "header bytes differ");
+	CHECK_MSG(r == 12, "write returned %d", r);
+	CHECK_MSG(memcmp(buf, want, 12) == 0, "header bytes differ");
 
 	r = rtp_header_write(buf, 11, &h);
-	CHECK(r == -ENOBUFS, "short buffer: %d", r);
+	CHECK_MSG(r == -ENOBUFS, "short buffer: %d", r);
 
 	h.payload_type = 128;
 	r = rtp_header_write(buf, sizeof(buf), &h);
-	CHECK(r == -EINVAL, "payload type 128: %d", r);
+	CHECK_MSG(r == -EINVAL, "payload type 128: %d", r);
 }
 
 static void test_round_trip(void)
@@ -55,18 +46,18 @@ static void test_round_trip(void)
 	memset(buf, 0xFF, sizeof(buf));
 	rtp_header_write(buf, sizeof(buf), &h);
 	r = rtp_parse(buf, sizeof(buf), &p);
-	CHECK(r == 0, "parse: %d", r);
-	CHECK(!p.header.marker && p.header.payload_type == 0 &&
+	CHECK_MSG(r == 0, "parse: %d", r);
+	CHECK_MSG(!p.header.marker && p.header.payload_type == 0 &&
 	      p.header.seq == 65535 && p.header.timestamp == 160 &&
 	      p.header.ssrc == 42, "fields differ");
-	CHECK(p.payload == buf + 12 && p.payload_len == 160,
+	CHECK_MSG(p.payload == buf + 12 && p.payload_len == 160,
 	      "payload %zu", p.payload_len);
-	CHECK(p.csrc_count == 0 && !p.has_extension && p.padding_len == 0,
+	CHECK_MSG(p.csrc_count == 0 && !p.has_extension && p.padding_len == 0,
 	      "unexpected options");
 
 	/* A header alone is a valid packet with an empty payload. */
 	r = rtp_parse(buf, 12, &p);
-	CHECK(r == 0 && p.payload_len == 0, "empty payload: %d", r);
+	CHECK_MSG(r == 0 && p.payload_len == 0, "empty payload: %d", r);
 }
 
 /* CSRCs, extension and padding together, all within bounds. */
@@ -86,14 +77,14 @@ static void test_full(void)
 	buf[63] = 4;
 
 	r = rtp_parse(buf, sizeof(buf), &p);
-	CHECK(r == 0, "parse: %d", r);
-	CHECK(p.header.marker && p.header.payload_type == 96, "byte 1");
-	CHECK(p.csrc_count == 2, "cc %u", p.csrc_count);
-	CHECK(p.has_extension && p.extension_profile == 0xBEDE &&
+	CHECK_MSG(r == 0, "parse: %d", r);
+	CHECK_MSG(p.header.marker && p.header.payload_type == 96, "byte 1");
+	CHECK_MSG(p.csrc_count == 2, "cc %u", p.csrc_count);
+	CHECK_MSG(p.has_extension && p.extension_profile == 0xBEDE &&
 	      p.extension_len == 4, "extension");
-	CHECK(p.payload == buf + 28 && p.payload_len == 32,
+	CHECK_MSG(p.payload == buf + 28 && p.payload_len == 32,
 	      "payload %zu", p.payload_len);
-	CHECK(p.padding_len == 4, "padding %zu", p.padding_len);
+	CHECK_MSG(p.padding_len == 4, "padding %zu", p.padding_len);
 }
 
 static void test_reject(const char *what, const uint8_t *buf, size_t len)
@@ -102,7 +93,7 @@ static void test_reject(const char *what, const uint8_t *buf, size_t len)
 	int r;
 
 	r = rtp_parse(buf, len, &p);
-	CHECK(r == -EBADMSG, "%s: accepted (%d)", what, r);
+	CHECK_MSG(r == -EBADMSG, "%s: accepted (%d)", what, r);
 }
 
 static void test_bad(void)
@@ -149,7 +140,7 @@ static void test_bad(void)
 	{
 		struct rtp_packet p;
 
-		CHECK(rtp_parse(buf, len, &p) == 0 && p.payload_len == 0 &&
+		CHECK_MSG(rtp_parse(buf, len, &p) == 0 && p.payload_len == 0 &&
 		      p.padding_len == 8, "padding filling the payload");
 	}
 }
@@ -169,7 +160,7 @@ static void test_truncations(void)
 		test_reject("truncated", buf, len);
 
 	r = rtp_parse(buf, 24, &p);
-	CHECK(r == 0 && p.payload_len == 0, "exact length: %d", r);
+	CHECK_MSG(r == 0 && p.payload_len == 0, "exact length: %d", r);
 }
 
 /*
@@ -194,20 +185,20 @@ static void test_random(void)
 			continue;
 
 		accepted++;
-		CHECK(p.payload >= buf + RTP_HEADER_SIZE &&
+		CHECK_MSG(p.payload >= buf + RTP_HEADER_SIZE &&
 		      p.payload + p.payload_len + p.padding_len == buf + len,
 		      "round %u: payload outside the datagram", round);
 	}
 
 	/* Half the rounds have version 2: many must parse. */
-	CHECK(accepted > 10000, "only %u random packets parsed", accepted);
+	CHECK_MSG(accepted > 10000, "only %u random packets parsed", accepted);
 }
 
 static void test_seq_delta(void)
 {
-	CHECK(rtp_seq_delta(1, 65535) == 2, "wrap forward");
-	CHECK(rtp_seq_delta(65535, 1) == -2, "wrap backward");
-	CHECK(rtp_seq_delta(100, 100) == 0, "equal");
+	CHECK_MSG(rtp_seq_delta(1, 65535) == 2, "wrap forward");
+	CHECK_MSG(rtp_seq_delta(65535, 1) == -2, "wrap backward");
+	CHECK_MSG(rtp_seq_delta(100, 100) == 0, "equal");
 }
 
 int main(void)

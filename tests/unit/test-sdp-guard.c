@@ -19,15 +19,7 @@
 #include "log.h"
 #include "sdp-guard.h"
 
-static int failures;
-
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
-			__LINE__, #cond); \
-		failures++; \
-	} \
-} while (0)
+#include "check.h"
 
 static void test_hang(int sig)
 {

@@ -6,15 +6,7 @@
 
 #include "sipd-util.h"
 
-static int failures;
-
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
-			__LINE__, #cond); \
-		failures++; \
-	} \
-} while (0)
+#include "check.h"
 
 static void test_backoff(void)
 {

@@ -8,15 +8,7 @@
 
 #include "tls.h"
 
-static int failures;
-
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
-			__LINE__, #cond); \
-		failures++; \
-	} \
-} while (0)
+#include "check.h"
 
 static void write_text(const char *path, const char *text)
 {
