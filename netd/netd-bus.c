@@ -233,6 +233,21 @@ static int netd_bus_check_sub(uint8_t code, const uint8_t *data,
  * Option 43 as sub-options when it parses as such (RFC 2132 8.4);
  * an empty list when it is opaque or its sub-options overrun.
  */
+/*
+ * The sub-options of one block as a(yay).  The parser checked every
+ * block; one that does not split cleanly into sub-options has none.
+ */
+static int netd_bus_append_subs(sd_bus_message *reply, const uint8_t *data,
+				size_t len, bool pad_end)
+{
+	if (dhcp_suboptions_foreach(data, len, pad_end,
+				    netd_bus_check_sub, NULL) != 0)
+		return 0;
+
+	return dhcp_suboptions_foreach(data, len, pad_end,
+				       netd_bus_append_sub, reply);
+}
+
 static int netd_bus_get_vendor_options(sd_bus *bus, const char *path,
 				       const char *interface,
 				       const char *property,
@@ -247,13 +262,9 @@ static int netd_bus_get_vendor_options(sd_bus *bus, const char *path,
 	if (r < 0)
 		return r;
 
-	if (dhcp_suboptions_foreach(b->data, b->len, true,
-				    netd_bus_check_sub, NULL) == 0) {
-		r = dhcp_suboptions_foreach(b->data, b->len, true,
-					    netd_bus_append_sub, reply);
-		if (r < 0)
-			return r;
-	}
+	r = netd_bus_append_subs(reply, b->data, b->len, true);
+	if (r < 0)
+		return r;
 
 	return sd_bus_message_close_container(reply);
 }
@@ -270,11 +281,8 @@ static int netd_bus_append_enterprise(uint32_t enterprise,
 		r = sd_bus_message_append(reply, "u", enterprise);
 	if (r >= 0)
 		r = sd_bus_message_open_container(reply, 'a', "(yay)");
-	/* The parser checked every block; a bad one has no sub-options. */
-	if (r >= 0 && dhcp_suboptions_foreach(data, len, false,
-					      netd_bus_check_sub, NULL) == 0)
-		r = dhcp_suboptions_foreach(data, len, false,
-					    netd_bus_append_sub, reply);
+	if (r >= 0)
+		r = netd_bus_append_subs(reply, data, len, false);
 	if (r >= 0)
 		r = sd_bus_message_close_container(reply);
 	if (r >= 0)
