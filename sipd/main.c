@@ -475,13 +475,11 @@ static int sipd_open_bus(struct sipd *d)
 	if (r < 0)
 		return r;
 
+	/* logs its own failure */
 	r = bus_parameters_add(d->bus, SIPD_OBJECT_PATH, d->params,
 			       sipd_param_changed, d);
-	if (r < 0) {
-		log_err("Failed to add %s: %s", BUS_PARAMETERS_INTERFACE,
-			strerror(-r));
+	if (r < 0)
 		return r;
-	}
 
 	if (!strcmp(d->bind_addr, "0.0.0.0"))
 		sipd_bus_watch_net(d);
