@@ -16,8 +16,30 @@ set -u
 base=${SDNS_BASE:?set SDNS_BASE}
 cg=${SDNS_CGROUP:-/sys/fs/cgroup/unified/deskphone-test/sd-$(basename "$base")}
 
+# The systemd below `script` whose PID in its own namespace is 1. Not
+# found by a fixed parent chain: `script` runs the command through
+# $SHELL, and dash forks where bash execs, so the depth varies.
+sdns_find_pid1() {
+	local todo=$1 next c
+
+	while [ -n "${todo// /}" ]; do
+		next=""
+		for c in $todo; do
+			if [ "$(cat /proc/$c/comm 2> /dev/null)" = systemd ] &&
+			   grep -qE '^NSpid:.*[[:space:]]1$' /proc/$c/status \
+				2> /dev/null; then
+				echo "$c"
+				return 0
+			fi
+			next="$next $(pgrep -P "$c" | tr '\n' ' ')"
+		done
+		todo=$next
+	done
+	return 1
+}
+
 sdns_start() {
-	local unitdir=$1 target=$2 net i u p=""
+	local unitdir=$1 target=$2 net i p=""
 
 	mkdir -p "$base/log"
 	: > "$base/log/console.log"
@@ -50,9 +72,8 @@ EOS
 --mount-proc $base/.pid1.sh" "$base/log/console.log" \
 		< /dev/null > /dev/null 2>&1 &
 	echo $! > "$base/.script.pid"
-	for i in $(seq 1 200); do
-		u=$(pgrep -P "$(cat "$base/.script.pid")" -x unshare) &&
-			p=$(pgrep -P "$u" -x systemd) &&
+	for i in $(seq 1 400); do
+		p=$(sdns_find_pid1 "$(cat "$base/.script.pid")") &&
 			nsenter -t "$p" -m -- test -S /run/systemd/private &&
 			break
 		p=""
