@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alsaconf.h"
 #include "audiod.h"
 #include "log.h"
 #include "pcm.h"
@@ -14,6 +15,7 @@
 
 struct audio_pcm {
 	snd_pcm_t *handle;
+	snd_config_t *conf;		/* the plug layer refers to it */
 	char *name;
 	snd_pcm_stream_t dir;
 };
@@ -76,7 +78,14 @@ int audio_pcm_open(struct audio_pcm **out, const char *name,
 		return -ENOMEM;
 	}
 
-	r = snd_pcm_open(&pcm->handle, name, dir, SND_PCM_NONBLOCK);
+	r = audio_conf_new(&pcm->conf);
+	if (r < 0) {
+		audio_pcm_free(pcm);
+		return r;
+	}
+
+	r = snd_pcm_open_lconf(&pcm->handle, name, dir, SND_PCM_NONBLOCK,
+			       pcm->conf);
 	if (r < 0) {
 		pcm->handle = NULL;
 		audio_pcm_free(pcm);
@@ -100,6 +109,8 @@ void audio_pcm_free(struct audio_pcm *pcm)
 
 	if (pcm->handle)
 		snd_pcm_close(pcm->handle);
+	if (pcm->conf)
+		snd_config_delete(pcm->conf);
 	free(pcm->name);
 	free(pcm);
 }
