@@ -8,8 +8,9 @@
 #include <strings.h>
 #include <time.h>
 
-#include <gnutls/gnutls.h>
-#include <gnutls/crypto.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 
 #include <sofia-sip/msg_header.h>
 #include <sofia-sip/sip_header.h>
@@ -24,7 +25,7 @@
  * auth_module accepts replays, ignores the digest uri and knows only
  * MD5 (notes/sofia-sip.md 2.3), so the digest is done here (RFC 7616,
  * RFC 8760 for SIP):
- *  - nonces are 128 random bits from GnuTLS, kept in a small table with
+ *  - nonces are 128 random bits from OpenSSL, kept in a small table with
  *    the time they were issued and the highest nonce-count seen;
  *  - a nonce is good for SIPD_AUTH_NONCE_EXPIRES s and for one call:
  *    once a call was let in with it, it is spent;
@@ -96,7 +97,7 @@ static const struct sipd_nonce *sipd_auth_new_nonce(void)
 			n = &sipd_auth_nonces[i];
 	}
 
-	if (gnutls_rnd(GNUTLS_RND_NONCE, raw, sizeof(raw)) < 0)
+	if (RAND_bytes(raw, sizeof(raw)) != 1)
 		return NULL;
 
 	memset(n, 0, sizeof(*n));
@@ -139,11 +140,12 @@ static void sipd_auth_get(const msg_auth_t *au, const char *name, char *out,
 }
 
 /* hex(H(a ":" b ":" ...)) with the algorithm of the response. */
-static int sipd_auth_h(gnutls_digest_algorithm_t alg, char *out,
+static int sipd_auth_h(const EVP_MD *alg, char *out,
 		       const char *const *parts)
 {
 	char buf[1024];
-	unsigned char raw[32];
+	unsigned char raw[EVP_MAX_MD_SIZE];
+	unsigned int raw_len;
 	size_t len = 0, n, i;
 
 	for (i = 0; parts[i]; i++) {
@@ -156,10 +158,10 @@ static int sipd_auth_h(gnutls_digest_algorithm_t alg, char *out,
 		len += n;
 	}
 
-	if (gnutls_hash_fast(alg, buf, len, raw) < 0)
+	if (EVP_Digest(buf, len, raw, &raw_len, alg, NULL) != 1)
 		return -EIO;
 
-	sipd_auth_hex(raw, gnutls_hash_get_len(alg), out);
+	sipd_auth_hex(raw, raw_len, out);
 	return 0;
 }
 
@@ -175,12 +177,12 @@ static bool sipd_auth_ct_equal(const char *a, const char *b)
 	if (n != strlen(b))
 		return false;
 
-	return gnutls_memcmp(a, b, n) == 0;
+	return CRYPTO_memcmp(a, b, n) == 0;
 }
 
 /* The response the caller should have sent, for @alg. */
 static int sipd_auth_expected(struct sipd *d, const struct sipd_digest *g,
-			      gnutls_digest_algorithm_t alg, const char *user,
+			      const EVP_MD *alg, const char *user,
 			      const char *method, char *out)
 {
 	char ha1[65], ha2[65];
@@ -216,7 +218,7 @@ static enum sipd_auth_verdict sipd_auth_check(struct sipd *d,
 	const char *user = sipd_auth_param(d, "Auth_ID_1_");
 	struct sipd_digest g;
 	struct sipd_nonce *n;
-	gnutls_digest_algorithm_t alg;
+	const EVP_MD *alg;
 	char expected[65], *end;
 	unsigned long nc;
 	url_t *url;
@@ -247,9 +249,9 @@ static enum sipd_auth_verdict sipd_auth_check(struct sipd *d,
 	}
 
 	if (!*g.algorithm || !strcasecmp(g.algorithm, "MD5"))
-		alg = GNUTLS_DIG_MD5;
+		alg = EVP_md5();
 	else if (!strcasecmp(g.algorithm, "SHA-256"))
-		alg = GNUTLS_DIG_SHA256;
+		alg = EVP_sha256();
 	else {
 		*why = "unsupported algorithm";
 		return SIPD_AUTH_CHALLENGE;
@@ -363,7 +365,7 @@ int sipd_auth_invite(struct sipd *d, nua_handle_t *nh, const sip_t *sip)
 
 /* The challenge to answer: SHA-256 when offered, else MD5. */
 static const msg_auth_t *sipd_auth_pick(const msg_auth_t *au,
-					gnutls_digest_algorithm_t *alg)
+					const EVP_MD **alg)
 {
 	const msg_auth_t *md5 = NULL;
 	char a[24];
@@ -374,14 +376,14 @@ static const msg_auth_t *sipd_auth_pick(const msg_auth_t *au,
 
 		sipd_auth_get(au, "algorithm=", a, sizeof(a));
 		if (!strcasecmp(a, "SHA-256")) {
-			*alg = GNUTLS_DIG_SHA256;
+			*alg = EVP_sha256();
 			return au;
 		}
 		if ((!*a || !strcasecmp(a, "MD5")) && !md5)
 			md5 = au;
 	}
 
-	*alg = GNUTLS_DIG_MD5;
+	*alg = EVP_md5();
 	return md5;
 }
 
@@ -398,7 +400,7 @@ int sipd_auth_client(struct sipd *d, int status, const sip_t *sip,
 {
 	const char *user = sipd_auth_param(d, "Auth_ID_1_");
 	const msg_auth_t *au;
-	gnutls_digest_algorithm_t alg;
+	const EVP_MD *alg;
 	struct sipd_digest g = { .nc = "00000001" };
 	char qop[64], opaque[200], expected[65], ha1[65], ha2[65];
 	unsigned char raw[8];
@@ -418,7 +420,7 @@ int sipd_auth_client(struct sipd *d, int status, const sip_t *sip,
 	sipd_auth_get(au, "opaque=", opaque, sizeof(opaque));
 	snprintf(g.uri, sizeof(g.uri), "%s", uri);
 	snprintf(realm, realm_len, "%s", g.realm);
-	if (!g.nonce[0] || gnutls_rnd(GNUTLS_RND_NONCE, raw, sizeof(raw)) < 0)
+	if (!g.nonce[0] || RAND_bytes(raw, sizeof(raw)) != 1)
 		return -EBADMSG;
 	sipd_auth_hex(raw, sizeof(raw), g.cnonce);
 
@@ -443,7 +445,7 @@ int sipd_auth_client(struct sipd *d, int status, const sip_t *sip,
 		     "nonce=\"%s\", uri=\"%s\", response=\"%s\", "
 		     "algorithm=%s%s%s%s%s%s%s%s", user, g.realm, g.nonce,
 		     g.uri, expected,
-		     alg == GNUTLS_DIG_SHA256 ? "SHA-256" : "MD5",
+		     alg == EVP_sha256() ? "SHA-256" : "MD5",
 		     g.qop[0] ? ", qop=auth, nc=" : "", g.qop[0] ? g.nc : "",
 		     g.qop[0] ? ", cnonce=\"" : "", g.qop[0] ? g.cnonce : "",
 		     g.qop[0] ? "\"" : "", opaque[0] ? ", opaque=\"" : "",

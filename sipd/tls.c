@@ -15,8 +15,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
-#include <gnutls/gnutls.h>
-#include <gnutls/x509.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "log.h"
 
@@ -27,22 +28,39 @@
  *
  * sofia runs SIP over TCP to a loopback listener of sipd (the relay);
  * each connection sofia opens there becomes a TLS connection from sipd
- * to the real server, made and checked with GnuTLS: system CA store
- * plus the custom CA file, the server name (DNS or IP subjectAltName,
- * CN only without SAN, RFC 6125 as GnuTLS implements it), TLS 1.2 or
- * newer, SNI.  A failed check closes the loopback side, never falls
- * back to plain, and tells the main loop why (sipd_reg_tls_failed()).
+ * to the real server, made and checked with OpenSSL (already mapped:
+ * libsofia-sip-ua links it, so a second TLS library would only cost
+ * memory): system CA store plus the custom CA file, the server name
+ * (DNS or IP subjectAltName, CN only without a DNS SAN, no partial
+ * wildcards: RFC 6125 as OpenSSL implements it), TLS 1.2 or newer, SNI.
+ * A failed check closes the loopback side, never falls back to plain,
+ * and tells the main loop why (sipd_reg_tls_failed()).
  *
- * Each relayed connection is served by one worker thread with blocking
- * I/O (workers are kept and reused, at most 40; inbound connections at
- * most 24 at once, so the registrar's always find one), and the
- * su_root loop never waits for a handshake.  The threads talk to the
- * loop through a pipe only.
+ * Each relayed connection is served by one worker thread (workers are
+ * kept and reused, at most 40; inbound connections at most 24 at once,
+ * so the registrar's always find one), and the su_root loop never waits
+ * for a handshake.  The TLS socket is non-blocking so that handshakes
+ * and stalled writes have deadlines.  The threads talk to the loop
+ * through a pipe only.  OpenSSL's error queue is per thread: each
+ * thread clears it before a call whose errors it reads.
  */
 
 #define SIPD_TLS_CONNECT_MS 3000
 #define SIPD_TLS_TOTAL_MS 5000
 #define SIPD_TLS_CONNS_MAX 16
+
+static void sipd_tls_ssl_freep(SSL **s)
+{
+	SSL_free(*s);
+}
+
+static void sipd_tls_ctx_freep(SSL_CTX **ctx)
+{
+	SSL_CTX_free(*ctx);
+}
+
+#define _cleanup_ssl_ __attribute__((cleanup(sipd_tls_ssl_freep)))
+#define _cleanup_ssl_ctx_ __attribute__((cleanup(sipd_tls_ctx_freep)))
 
 struct sipd_tls_target {
 	struct sockaddr_in addr;	/* where to connect */
@@ -58,7 +76,7 @@ struct sipd_tls_target {
  * the last user.
  */
 struct sipd_tls_trust {
-	gnutls_certificate_credentials_t cred;
+	SSL_CTX *ctx;
 	unsigned int refs;		/* under sipd_tls_lock */
 	char error[200];		/* why the CA file could not be used */
 	char ca_file[PATH_MAX];
@@ -73,7 +91,7 @@ struct sipd_tls_conn {
 	int local_fd;			/* sofia's side, on loopback */
 	int server_fd;			/* the TLS side */
 	bool inbound;			/* accepted on our TLS port */
-	gnutls_certificate_credentials_t server_cred;
+	SSL_CTX *server_ctx;
 	struct sockaddr_in sofia;	/* inbound: sofia's TCP listener */
 	struct sipd_tls_target target;
 	int notify_fd;
@@ -104,7 +122,7 @@ struct sipd_tls {
 	su_wait_t in_wait;
 	unsigned int in_port;
 	struct sockaddr_in sofia;
-	gnutls_certificate_credentials_t in_cred;
+	SSL_CTX *in_ctx;
 };
 
 #define SIPD_TLS_INBOUND_MAX 24
@@ -114,9 +132,10 @@ struct sipd_tls {
 static unsigned int sipd_tls_inbound_n;	/* under sipd_tls_lock */
 
 /*
- * Worker threads, kept for the life of sipd: GnuTLS 3.7 leaves about
- * 220 bytes behind for every thread that used its random generator,
- * so a thread per connection grew without bound (bench/sipd-tls-mem.sh).
+ * Worker threads, kept for the life of sipd: a TLS library keeps state
+ * per thread (GnuTLS 3.7 leaked about 220 bytes of it for every thread,
+ * so a thread per connection grew without bound: bench/sipd-tls-mem.sh;
+ * OpenSSL sets up random generators per thread), so threads are few.
  */
 static pthread_cond_t sipd_tls_work = PTHREAD_COND_INITIALIZER;
 static struct sipd_tls_conn *sipd_tls_queue, **sipd_tls_queue_tail =
@@ -186,13 +205,101 @@ static void sipd_tls_notify(struct sipd_tls_conn *c, bool ok,
 	(void)w;
 }
 
+/*
+ * The text of the first error in this thread's OpenSSL queue (the
+ * cause; the ones after it say where it was passed on), then an empty
+ * queue.
+ */
+static const char *sipd_tls_err(char *buf, size_t len)
+{
+	unsigned long e = ERR_peek_error();
+	const char *reason = e ? ERR_reason_error_string(e) : NULL;
+
+	if (reason)
+		snprintf(buf, len, "%s", reason);
+	else if (e)
+		ERR_error_string_n(e, buf, len);
+	else
+		snprintf(buf, len, "unknown error");
+
+	ERR_clear_error();
+	return buf;
+}
+
+/* Words for an error of sipd_tls_step() or sipd_tls_wait(). */
+static const char *sipd_tls_why(int r, char *buf, size_t len)
+{
+	if (r == -EPROTO)
+		return sipd_tls_err(buf, len);
+
+	snprintf(buf, len, "%s", strerror(-r));
+	return buf;
+}
+
+/*
+ * After @ret from an SSL call on a non-blocking socket: waits until the
+ * socket is ready for what OpenSSL needs, and returns 0 to call again;
+ * -ETIMEDOUT after @timeout_ms, -EPROTO for a TLS error (its text in
+ * the thread's error queue), -errno for a socket error, -ECONNRESET
+ * when the peer ended the connection.
+ */
+static int sipd_tls_wait(SSL *s, int ret, int timeout_ms)
+{
+	struct pollfd p = { .fd = SSL_get_fd(s) };
+	int n;
+
+	switch (SSL_get_error(s, ret)) {
+	case SSL_ERROR_WANT_READ:
+		p.events = POLLIN;
+		break;
+	case SSL_ERROR_WANT_WRITE:
+		p.events = POLLOUT;
+		break;
+	case SSL_ERROR_SYSCALL:
+		return errno ? -errno : -ECONNRESET;
+	case SSL_ERROR_SSL:
+		return -EPROTO;
+	default:
+		return -ECONNRESET;
+	}
+
+	if (timeout_ms <= 0)
+		return -ETIMEDOUT;
+
+	do {
+		n = poll(&p, 1, timeout_ms);
+	} while (n < 0 && errno == EINTR);
+
+	if (n < 0)
+		return -errno;
+
+	return n == 0 ? -ETIMEDOUT : 0;
+}
+
+/* Runs @step (SSL_connect, SSL_accept) to its end, by @deadline. */
+static int sipd_tls_step(SSL *s, int (*step)(SSL *), int64_t deadline)
+{
+	int r;
+
+	for (;;) {
+		ERR_clear_error();
+		r = step(s);
+		if (r == 1)
+			return 0;
+
+		r = sipd_tls_wait(s, r, (int)(deadline - sipd_tls_now_ms()));
+		if (r < 0)
+			return r;
+	}
+}
+
 static int sipd_tls_connect(struct sipd_tls_conn *c, char *reason,
 			    size_t len)
 {
 	struct pollfd p;
 	char ip[INET_ADDRSTRLEN];
 	socklen_t sl = sizeof(int);
-	int fd, err = 0, flags;
+	int fd, err = 0;
 
 	inet_ntop(AF_INET, &c->target.addr.sin_addr, ip, sizeof(ip));
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -220,9 +327,7 @@ static int sipd_tls_connect(struct sipd_tls_conn *c, char *reason,
 		return -err;
 	}
 
-	/* the relay thread uses blocking I/O from here on */
-	flags = fcntl(fd, F_GETFL);
-	fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+	/* stays non-blocking: every wait on it has a deadline */
 	c->server_fd = fd;
 	return 0;
 }
@@ -236,83 +341,113 @@ static bool sipd_tls_is_ip(const char *host)
 	       inet_pton(AF_INET6, host, &a6) == 1;
 }
 
-/* First DNS/IP subjectAltName, else the CN: what the certificate names. */
-static void sipd_tls_cert_name(gnutls_x509_crt_t crt, char *buf, size_t len)
+/* A DNS or IPv4 subjectAltName as text; false for other kinds. */
+static bool sipd_tls_san_text(const GENERAL_NAME *gn, char *buf, size_t len)
 {
-	unsigned char raw[64];
-	size_t size;
-	unsigned int i;
+	const ASN1_STRING *v;
 	int type;
 
-	for (i = 0; i < 16; i++) {
-		size = len;
-		type = gnutls_x509_crt_get_subject_alt_name(crt, i, buf, &size,
-							    NULL);
-		if (type < 0)
-			break;
-		if (type == GNUTLS_SAN_DNSNAME)
-			return;
-		size = sizeof(raw);
-		if (type == GNUTLS_SAN_IPADDRESS &&
-		    gnutls_x509_crt_get_subject_alt_name(crt, i, raw, &size,
-							 NULL) >= 0 &&
-		    size == 4 && inet_ntop(AF_INET, raw, buf, (socklen_t)len))
-			return;
+	v = GENERAL_NAME_get0_value(gn, &type);
+	if (type == GEN_DNS) {
+		snprintf(buf, len, "%.*s", ASN1_STRING_length(v),
+			 (const char *)ASN1_STRING_get0_data(v));
+		return true;
 	}
 
-	size = len;
-	if (gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0,
-					  0, buf, &size) < 0)
-		snprintf(buf, len, "(no name)");
+	return type == GEN_IPADD && ASN1_STRING_length(v) == 4 &&
+	       inet_ntop(AF_INET, ASN1_STRING_get0_data(v), buf,
+			 (socklen_t)len);
 }
 
-/* Why GnuTLS refused the server's certificate, in words for the user. */
-static void sipd_tls_explain(struct sipd_tls_conn *c, gnutls_session_t s,
+/*
+ * First DNS/IP subjectAltName, else the CN: what the certificate names,
+ * in printable ASCII (it goes into a D-Bus string, which must be UTF-8,
+ * and the server chose the bytes).
+ */
+static void sipd_tls_cert_name(X509 *crt, char *buf, size_t len)
+{
+	GENERAL_NAMES *sans;
+	bool found = false;
+	int i, n;
+	char *p;
+
+	sans = X509_get_ext_d2i(crt, NID_subject_alt_name, NULL, NULL);
+	n = sans ? sk_GENERAL_NAME_num(sans) : 0;
+	for (i = 0; i < n && i < 16 && !found; i++)
+		found = sipd_tls_san_text(sk_GENERAL_NAME_value(sans, i), buf,
+					  len);
+	GENERAL_NAMES_free(sans);
+
+	if (!found &&
+	    X509_NAME_get_text_by_NID(X509_get_subject_name(crt),
+				      NID_commonName, buf, (int)len) < 0)
+		snprintf(buf, len, "(no name)");
+
+	for (p = buf; *p; p++) {
+		if (*p < 0x20 || *p > 0x7e)
+			*p = '?';
+	}
+}
+
+/* What a refused certificate is, after "certificate for HOST ". */
+static const char *sipd_tls_verdict(long status)
+{
+	switch (status) {
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+		return "is self-signed";
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+	case X509_V_ERR_CERT_UNTRUSTED:
+	case X509_V_ERR_INVALID_CA:
+	case X509_V_ERR_PATH_LENGTH_EXCEEDED:
+	case X509_V_ERR_KEYUSAGE_NO_CERTSIGN:
+		return "has an untrusted issuer";
+	case X509_V_ERR_CERT_HAS_EXPIRED:
+		return "expired";
+	case X509_V_ERR_CERT_NOT_YET_VALID:
+		return "is not yet valid";
+	case X509_V_ERR_CA_KEY_TOO_SMALL:
+	case X509_V_ERR_EE_KEY_TOO_SMALL:
+	case X509_V_ERR_CA_MD_TOO_WEAK:
+		return "uses an insecure algorithm";
+	case X509_V_ERR_CERT_REVOKED:
+		return "is revoked";
+	default:
+		return NULL;
+	}
+}
+
+/*
+ * Why OpenSSL refused the server's certificate, in words for the user.
+ * A refused certificate is not the session's peer certificate; the
+ * chain the server sent (its own first) is kept.
+ */
+static void sipd_tls_explain(struct sipd_tls_conn *c, SSL *s, long status,
 			     char *reason, size_t len)
 {
-	unsigned int status = gnutls_session_get_verify_cert_status(s);
-	const gnutls_datum_t *peers;
-	gnutls_x509_crt_t crt = NULL;
-	unsigned int n = 0;
+	STACK_OF(X509) *chain = SSL_get_peer_cert_chain(s);
+	X509 *crt = chain && sk_X509_num(chain) > 0 ?
+		    sk_X509_value(chain, 0) : NULL;
 	const char *host = c->target.host;
-	char name[256] = "";
-	bool self = false;
-
-	peers = gnutls_certificate_get_peers(s, &n);
-	if (peers && n > 0 && gnutls_x509_crt_init(&crt) >= 0 &&
-	    gnutls_x509_crt_import(crt, &peers[0], GNUTLS_X509_FMT_DER) >= 0) {
-		sipd_tls_cert_name(crt, name, sizeof(name));
-		self = n == 1 && gnutls_x509_crt_check_issuer(crt, crt) == 1;
-	}
+	const char *verdict = sipd_tls_verdict(status);
+	char name[256] = "(no certificate)";
 
 	if (crt)
-		gnutls_x509_crt_deinit(crt);
+		sipd_tls_cert_name(crt, name, sizeof(name));
 
-	if ((status & GNUTLS_CERT_SIGNER_NOT_FOUND) && self)
-		snprintf(reason, len, "certificate for %s is self-signed",
-			 host);
-	else if (status & (GNUTLS_CERT_SIGNER_NOT_FOUND |
-			   GNUTLS_CERT_SIGNER_NOT_CA |
-			   GNUTLS_CERT_SIGNER_CONSTRAINTS_FAILURE))
+	if (status == X509_V_ERR_HOSTNAME_MISMATCH ||
+	    status == X509_V_ERR_IP_ADDRESS_MISMATCH)
 		snprintf(reason, len,
-			 "certificate for %s has an untrusted issuer", host);
-	else if (status & GNUTLS_CERT_EXPIRED)
-		snprintf(reason, len, "certificate for %s expired", host);
-	else if (status & GNUTLS_CERT_NOT_ACTIVATED)
-		snprintf(reason, len, "certificate for %s is not yet valid",
-			 host);
-	else if (status & GNUTLS_CERT_UNEXPECTED_OWNER)
-		snprintf(reason, len,
-			 "certificate for %s is not valid for host %s", name,
-			 host);
-	else if (status & GNUTLS_CERT_INSECURE_ALGORITHM)
-		snprintf(reason, len,
-			 "certificate for %s uses an insecure algorithm", host);
-	else if (status & GNUTLS_CERT_REVOKED)
-		snprintf(reason, len, "certificate for %s is revoked", host);
+			 "certificate for %.80s is not valid for host %.80s",
+			 name, host);
+	else if (verdict)
+		snprintf(reason, len, "certificate for %.80s %s", host,
+			 verdict);
 	else
-		snprintf(reason, len, "certificate for %s is not valid "
-			 "(status 0x%x)", host, status);
+		snprintf(reason, len, "certificate for %.80s is not valid (%s)",
+			 host, X509_verify_cert_error_string(status));
 }
 
 static void sipd_tls_trust_unref(struct sipd_tls_trust *tr)
@@ -328,8 +463,7 @@ static void sipd_tls_trust_unref(struct sipd_tls_trust *tr)
 	if (!last)
 		return;
 
-	if (tr->cred)
-		gnutls_certificate_free_credentials(tr->cred);
+	SSL_CTX_free(tr->ctx);
 	free(tr);
 }
 
@@ -341,15 +475,44 @@ static struct sipd_tls_trust *sipd_tls_trust_ref(struct sipd_tls_trust *tr)
 	return tr;
 }
 
-/* System store plus @ca_file; an unusable CA file is kept as an error. */
+/*
+ * A context for either side: TLS 1.2 or newer, and nothing kept from one
+ * connection to the next (no session cache, no tickets), as with one
+ * connection per registration, or per caller on the TLS port, resuming
+ * would save little and a cache would only grow.
+ */
+static SSL_CTX *sipd_tls_ctx_new(const SSL_METHOD *method)
+{
+	_cleanup_ssl_ctx_ SSL_CTX *ctx = SSL_CTX_new(method);
+	SSL_CTX *ret;
+
+	if (!ctx || SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
+	    SSL_CTX_set_num_tickets(ctx, 0) != 1)
+		return NULL;
+
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+	ret = ctx;
+	ctx = NULL;
+	return ret;
+}
+
+/*
+ * System store plus @ca_file; an unusable CA file is kept as an error.
+ * The system store is OpenSSL's hashed directory (/etc/ssl/certs on
+ * Debian): a certificate is read when a chain needs it, rather than the
+ * whole bundle (about 140) held in memory.
+ */
 static struct sipd_tls_trust *sipd_tls_trust_new(const char *ca_file)
 {
 	struct sipd_tls_trust *tr = calloc(1, sizeof(*tr));
+	char err[160];
 	struct stat st;
-	int r;
 
-	if (!tr)
+	if (!tr) {
+		log_err("TLS relay: out of memory for the trust store");
 		return NULL;
+	}
 
 	tr->refs = 1;
 	snprintf(tr->ca_file, sizeof(tr->ca_file), "%s", ca_file);
@@ -358,66 +521,83 @@ static struct sipd_tls_trust *sipd_tls_trust_new(const char *ca_file)
 		tr->size = st.st_size;
 	}
 
-	r = gnutls_certificate_allocate_credentials(&tr->cred);
-	if (r < 0) {
+	ERR_clear_error();
+	tr->ctx = sipd_tls_ctx_new(TLS_client_method());
+	if (!tr->ctx) {
+		log_err("TLS relay: no TLS context: %s",
+			sipd_tls_err(err, sizeof(err)));
 		free(tr);
 		return NULL;
 	}
 
-	r = gnutls_certificate_set_x509_system_trust(tr->cred);
-	if (r < 0)
-		log_warning("No system CA store: %s", gnutls_strerror(r));
+	SSL_CTX_set_verify(tr->ctx, SSL_VERIFY_PEER, NULL);
+	if (SSL_CTX_set_default_verify_dir(tr->ctx) != 1)
+		log_warning("No system CA store: %s",
+			    sipd_tls_err(err, sizeof(err)));
 
-	if (!*ca_file)
-		return tr;
-
-	r = gnutls_certificate_set_x509_trust_file(tr->cred, ca_file,
-						   GNUTLS_X509_FMT_PEM);
-	if (r <= 0)
+	if (*ca_file && SSL_CTX_load_verify_file(tr->ctx, ca_file) != 1)
 		snprintf(tr->error, sizeof(tr->error),
 			 "cannot read CA file %.100s: %s", ca_file,
-			 r < 0 ? gnutls_strerror(r) : "no certificate in it");
+			 sipd_tls_err(err, sizeof(err)));
 	return tr;
 }
 
+/*
+ * What the handshake checks: the chain always, the server name (DNS or
+ * IP subjectAltName) unless TLS_Name_Validate_1_ is off; SNI for a name.
+ */
+static int sipd_tls_client_setup(struct sipd_tls_conn *c, SSL *s)
+{
+	X509_VERIFY_PARAM *vp = SSL_get0_param(s);
+	const char *host = c->target.host;
+	bool ip = sipd_tls_is_ip(host);
+	int r;
+
+	if (SSL_set_fd(s, c->server_fd) != 1)
+		return -EIO;
+
+	/* SNI carries names only (RFC 6066 3) */
+	if (!ip && SSL_set_tlsext_host_name(s, host) != 1)
+		return -EINVAL;
+
+	if (!c->target.validate_name)
+		return 0;
+
+	X509_VERIFY_PARAM_set_hostflags(vp,
+					X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+	r = ip ? X509_VERIFY_PARAM_set1_ip_asc(vp, host) :
+		 X509_VERIFY_PARAM_set1_host(vp, host, 0);
+	return r == 1 ? 0 : -EINVAL;
+}
+
 /* Handshake and checks; a session ready for records, or a reason. */
-static int sipd_tls_handshake(struct sipd_tls_conn *c, gnutls_session_t s,
+static int sipd_tls_handshake(struct sipd_tls_conn *c, SSL *s,
 			      int64_t deadline, char *reason, size_t len)
 {
 	const char *host = c->target.host;
-	int64_t left;
+	char err[96];		/* fits in @reason after the host */
+	long status;
 	int r;
 
-	r = gnutls_priority_set_direct(s, "NORMAL:-VERS-ALL:+VERS-TLS1.3:"
-				       "+VERS-TLS1.2", NULL);
+	ERR_clear_error();
+	r = sipd_tls_client_setup(c, s);
 	if (r < 0) {
-		snprintf(reason, len, "TLS: %s", gnutls_strerror(r));
-		return -EINVAL;
+		snprintf(reason, len, "TLS: cannot check the name %.80s: %s",
+			 host, sipd_tls_err(err, sizeof(err)));
+		return r;
 	}
 
-	/* SNI carries names only (RFC 6066 3) */
-	if (!sipd_tls_is_ip(host))
-		gnutls_server_name_set(s, GNUTLS_NAME_DNS, host, strlen(host));
-
-	gnutls_session_set_verify_cert(s, c->target.validate_name ? host :
-				       NULL, 0);
-	gnutls_transport_set_int(s, c->server_fd);
-
-	left = deadline - sipd_tls_now_ms();
-	gnutls_handshake_set_timeout(s, left > 100 ? (unsigned int)left : 100);
-	do {
-		r = gnutls_handshake(s);
-	} while (r < 0 && !gnutls_error_is_fatal(r) &&
-		 r != GNUTLS_E_TIMEDOUT);
-
-	if (r == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR) {
-		sipd_tls_explain(c, s, reason, len);
+	r = sipd_tls_step(s, SSL_connect, deadline);
+	status = SSL_get_verify_result(s);
+	if (r < 0 && status != X509_V_OK) {
+		ERR_clear_error();
+		sipd_tls_explain(c, s, status, reason, len);
 		return -EPERM;
 	}
 
 	if (r < 0) {
-		snprintf(reason, len, "TLS handshake with %s failed: %s", host,
-			 gnutls_strerror(r));
+		snprintf(reason, len, "TLS handshake with %.70s failed: %s",
+			 host, sipd_tls_why(r, err, sizeof(err)));
 		return -ECONNABORTED;
 	}
 
@@ -441,25 +621,54 @@ static int sipd_tls_write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-static int sipd_tls_send_all(gnutls_session_t s, const char *buf, size_t len)
+/*
+ * A write that cannot go out yet is repeated with the same bytes, as
+ * OpenSSL wants; a peer that takes nothing for SIPD_TLS_IDLE_MS ends it.
+ */
+static int sipd_tls_send_all(SSL *s, const char *buf, size_t len)
 {
-	ssize_t n;
+	int n, r;
 
 	while (len > 0) {
-		n = gnutls_record_send(s, buf, len);
-		if (n == GNUTLS_E_INTERRUPTED || n == GNUTLS_E_AGAIN)
+		ERR_clear_error();
+		n = SSL_write(s, buf, (int)len);
+		if (n > 0) {
+			buf += n;
+			len -= (size_t)n;
 			continue;
-		if (n < 0)
-			return -EIO;
-		buf += n;
-		len -= (size_t)n;
+		}
+
+		r = sipd_tls_wait(s, n, SIPD_TLS_IDLE_MS);
+		if (r < 0)
+			return r;
 	}
 
 	return 0;
 }
 
+/* What the server sent, on to sofia; < 0 when the relay ends. */
+static int sipd_tls_from_server(struct sipd_tls_conn *c, SSL *s, char *buf,
+				size_t size)
+{
+	int n;
+
+	ERR_clear_error();
+	n = SSL_read(s, buf, (int)size);
+	if (n > 0)
+		return sipd_tls_write_all(c->local_fd, buf, (size_t)n);
+
+	switch (SSL_get_error(s, n)) {
+	case SSL_ERROR_WANT_READ:
+		return 0;	/* part of a record, or no data in it */
+	case SSL_ERROR_WANT_WRITE:
+		return sipd_tls_wait(s, n, SIPD_TLS_IDLE_MS);
+	default:
+		return -ECONNRESET;
+	}
+}
+
 /* Copies both ways until either side ends. */
-static void sipd_tls_pump(struct sipd_tls_conn *c, gnutls_session_t s)
+static void sipd_tls_pump(struct sipd_tls_conn *c, SSL *s)
 {
 	struct pollfd p[2] = {
 		{ .fd = c->local_fd, .events = POLLIN },
@@ -469,7 +678,7 @@ static void sipd_tls_pump(struct sipd_tls_conn *c, gnutls_session_t s)
 	ssize_t n;
 
 	for (;;) {
-		if (gnutls_record_check_pending(s) == 0) {
+		if (SSL_pending(s) == 0) {
 			n = poll(p, 2, c->inbound ? SIPD_TLS_IDLE_MS : -1);
 			if (n < 0 && errno == EINTR)
 				continue;
@@ -477,15 +686,10 @@ static void sipd_tls_pump(struct sipd_tls_conn *c, gnutls_session_t s)
 				return;	/* error, or an idle inbound */
 		}
 
-		if (gnutls_record_check_pending(s) > 0 ||
-		    (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
-			n = gnutls_record_recv(s, buf, sizeof(buf));
-			if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED)
-				continue;
-			if (n <= 0 ||
-			    sipd_tls_write_all(c->local_fd, buf, (size_t)n) < 0)
-				return;
-		}
+		if ((SSL_pending(s) > 0 ||
+		     (p[1].revents & (POLLIN | POLLHUP | POLLERR))) &&
+		    sipd_tls_from_server(c, s, buf, sizeof(buf)) < 0)
+			return;
 
 		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
 			n = read(c->local_fd, buf, sizeof(buf));
@@ -497,6 +701,14 @@ static void sipd_tls_pump(struct sipd_tls_conn *c, gnutls_session_t s)
 
 		p[0].revents = p[1].revents = 0;
 	}
+}
+
+/* A close_notify to the peer, if the socket takes it now. */
+static void sipd_tls_bye(SSL *s)
+{
+	ERR_clear_error();
+	SSL_shutdown(s);
+	ERR_clear_error();
 }
 
 static int sipd_tls_connect_sofia(struct sipd_tls_conn *c)
@@ -522,34 +734,22 @@ static int sipd_tls_connect_sofia(struct sipd_tls_conn *c)
 static void *sipd_tls_in_thread(void *arg)
 {
 	struct sipd_tls_conn *c = arg;
-	gnutls_session_t s = NULL;
-	int r;
+	_cleanup_ssl_ SSL *s = SSL_new(c->server_ctx);
+	char err[160];
+	int r = -ENOMEM;
 
-	r = gnutls_init(&s, GNUTLS_SERVER);
-	if (r >= 0)
-		r = gnutls_priority_set_direct(s, "NORMAL:-VERS-ALL:"
-					       "+VERS-TLS1.3:+VERS-TLS1.2",
-					       NULL);
-	if (r >= 0)
-		r = gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE,
-					   c->server_cred);
-	if (r >= 0) {
-		gnutls_certificate_server_set_request(s, GNUTLS_CERT_IGNORE);
-		gnutls_transport_set_int(s, c->server_fd);
-		gnutls_handshake_set_timeout(s, SIPD_TLS_TOTAL_MS);
-		do {
-			r = gnutls_handshake(s);
-		} while (r < 0 && !gnutls_error_is_fatal(r) &&
-			 r != GNUTLS_E_TIMEDOUT);
-	}
+	if (s && SSL_set_fd(s, c->server_fd) == 1)
+		r = sipd_tls_step(s, SSL_accept,
+				  sipd_tls_now_ms() + SIPD_TLS_TOTAL_MS);
+	if (r < 0)
+		log_debug("TLS port: handshake failed: %s",
+			  sipd_tls_why(r, err, sizeof(err)));
 
 	if (r >= 0 && sipd_tls_connect_sofia(c) >= 0) {
 		sipd_tls_pump(c, s);
-		gnutls_bye(s, GNUTLS_SHUT_WR);
+		sipd_tls_bye(s);
 	}
 
-	if (s)
-		gnutls_deinit(s);
 	if (c->local_fd >= 0)
 		close(c->local_fd);
 	close(c->server_fd);
@@ -563,7 +763,7 @@ static void *sipd_tls_in_thread(void *arg)
 static void *sipd_tls_thread(void *arg)
 {
 	struct sipd_tls_conn *c = arg;
-	gnutls_session_t s = NULL;
+	_cleanup_ssl_ SSL *s = NULL;
 	int64_t deadline = sipd_tls_now_ms() + SIPD_TLS_TOTAL_MS;
 	char reason[200] = "";
 	int r;
@@ -574,15 +774,12 @@ static void *sipd_tls_thread(void *arg)
 	} else {
 		r = sipd_tls_connect(c, reason, sizeof(reason));
 	}
-	if (r >= 0 && gnutls_init(&s, GNUTLS_CLIENT) < 0) {
-		snprintf(reason, sizeof(reason), "TLS: out of memory");
-		r = -ENOMEM;
-	}
-	if (r >= 0 &&
-	    gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE,
-				   c->trust->cred) < 0) {
-		snprintf(reason, sizeof(reason), "TLS: no credentials");
-		r = -EINVAL;
+	if (r >= 0) {
+		s = SSL_new(c->trust->ctx);
+		if (!s) {
+			snprintf(reason, sizeof(reason), "TLS: out of memory");
+			r = -ENOMEM;
+		}
 	}
 	if (r >= 0)
 		r = sipd_tls_handshake(c, s, deadline, reason, sizeof(reason));
@@ -590,15 +787,14 @@ static void *sipd_tls_thread(void *arg)
 	sipd_tls_notify(c, r >= 0, reason);
 	if (r >= 0) {
 		sipd_tls_pump(c, s);
-		gnutls_bye(s, GNUTLS_SHUT_WR);
+		sipd_tls_bye(s);
 	}
 
 	sipd_tls_untrack(c->local_fd);
 	close(c->local_fd);
 	if (c->server_fd >= 0)
 		close(c->server_fd);
-	if (s)
-		gnutls_deinit(s);
+	/* the session holds its own reference to the trust's context */
 	sipd_tls_trust_unref(c->trust);
 	free(c);
 	return NULL;
@@ -670,7 +866,7 @@ static int sipd_tls_in_accept_cb(struct sipd *d, su_wait_t *w, void *arg)
 	int fd, r;
 
 	su_wait_events(w, t->in_fd);
-	fd = accept4(t->in_fd, NULL, NULL, SOCK_CLOEXEC);
+	fd = accept4(t->in_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd < 0)
 		return 0;
 
@@ -696,7 +892,7 @@ static int sipd_tls_in_accept_cb(struct sipd *d, su_wait_t *w, void *arg)
 	c->inbound = true;
 	c->server_fd = fd;
 	c->local_fd = -1;
-	c->server_cred = t->in_cred;
+	c->server_ctx = t->in_ctx;
 	c->sofia = t->sofia;
 	r = sipd_tls_submit(c, sipd_tls_in_thread);
 	if (r < 0) {
@@ -724,6 +920,28 @@ static void sipd_tls_in_close(struct sipd *d)
 	t->in_port = 0;
 }
 
+/* The TLS port's certificate (and its chain) and key, both in @pem. */
+static SSL_CTX *sipd_tls_server_ctx(const char *pem)
+{
+	_cleanup_ssl_ctx_ SSL_CTX *ctx = NULL;
+	SSL_CTX *ret;
+	char err[160];
+
+	ERR_clear_error();
+	ctx = sipd_tls_ctx_new(TLS_server_method());
+	if (!ctx || SSL_CTX_use_certificate_chain_file(ctx, pem) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(ctx, pem, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1) {
+		log_err("No TLS port: %s: %s", pem,
+			sipd_tls_err(err, sizeof(err)));
+		return NULL;
+	}
+
+	ret = ctx;
+	ctx = NULL;
+	return ret;
+}
+
 /*
  * The phone's TLS port (SIP port + 1), served with $STATE/tls/agent.pem
  * (certificate and key).  Without that file there is no TLS port.  The
@@ -747,20 +965,10 @@ int sipd_tls_inbound(struct sipd *d, const char *bind_addr,
 		return 0;
 	}
 
-	if (!t->in_cred) {
-		r = gnutls_certificate_allocate_credentials(&t->in_cred);
-		if (r >= 0)
-			r = gnutls_certificate_set_x509_key_file(t->in_cred,
-						agent_pem, agent_pem,
-						GNUTLS_X509_FMT_PEM);
-		if (r < 0) {
-			log_err("No TLS port: %s: %s", agent_pem,
-				gnutls_strerror(r));
-			if (t->in_cred)
-				gnutls_certificate_free_credentials(t->in_cred);
-			t->in_cred = NULL;
+	if (!t->in_ctx) {
+		t->in_ctx = sipd_tls_server_ctx(agent_pem);
+		if (!t->in_ctx)
 			return -EINVAL;
-		}
 	}
 
 	inet_pton(AF_INET, bind_addr, &sin.sin_addr);
@@ -1015,9 +1223,7 @@ void sipd_tls_set_target(struct sipd *d, const struct sockaddr_in *addr,
 		return;
 
 	sipd_tls_trust_unref(t->trust);
-	t->trust = sipd_tls_trust_new(n.ca_file);
-	if (!t->trust)
-		log_err("TLS relay: out of memory for the trust store");
+	t->trust = sipd_tls_trust_new(n.ca_file);	/* logs a failure */
 }
 
 /* Outbound proxy URI that sends sofia's TCP into the relay. */
