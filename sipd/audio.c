@@ -116,7 +116,7 @@ static int sipd_audio_open_cb(sd_bus_message *m, void *userdata,
 	return 0;
 }
 
-int sipd_audio_open(struct sipd *d)
+int sipd_audio_open(struct sipd *d, unsigned int gen)
 {
 	struct sipd_audio_open_req *req;
 	int r;
@@ -126,7 +126,7 @@ int sipd_audio_open(struct sipd *d)
 		return -ENOMEM;
 
 	req->d = d;
-	req->gen = d->call.gen;
+	req->gen = gen;
 
 	r = sipd_audio_send(d, "OpenStream", sipd_audio_open_cb, req, free,
 			    "s", d->local_addr);
@@ -136,10 +136,8 @@ int sipd_audio_open(struct sipd *d)
 	return r;
 }
 
-void sipd_audio_start(struct sipd *d)
+void sipd_audio_start(struct sipd *d, const struct sipd_call *c)
 {
-	const struct sipd_call *c = &d->call;
-
 	sipd_audio_send(d, "StartStream", sipd_audio_done_cb,
 			(void *)"StartStream", NULL, "usqy", c->stream_id,
 			c->remote_media.address, c->remote_media.port,

@@ -20,10 +20,15 @@
 #include "log.h"
 
 /*
- * The one call the phone handles at a time.  Media: audiod opens an RTP
- * socket (OpenStream) as soon as a call starts, its port goes into our
- * SDP, and once both sides are known StartStream connects it.  When
- * audiod cannot help, the call goes on with an inactive stream.
+ * The calls of line 1: up to Call_Appearances_Per_Line of them, as on a
+ * desk phone.  At most one is "engaged" (answered or dialled: it owns
+ * the speaker and microphone); the others are incoming calls waiting to
+ * be answered.  A call beyond the appearances gets 486 Busy Here.
+ *
+ * Media: audiod opens an RTP socket (OpenStream) as soon as a call
+ * starts (a waiting call: once answered), its port goes into our SDP,
+ * and once both sides are known StartStream connects it.  When audiod
+ * cannot help, the call goes on with an inactive stream.
  */
 
 static bool sipd_call_has_stream(const struct sipd_call *c)
@@ -31,23 +36,139 @@ static bool sipd_call_has_stream(const struct sipd_call *c)
 	return !c->stream_pending && !c->stream_failed && c->local_port;
 }
 
-static void sipd_call_set_state(struct sipd *d, enum sipd_call_state state)
+static struct sipd_call *sipd_call_find(struct sipd *d, nua_handle_t *nh)
 {
-	if (d->call.state == state)
-		return;
+	size_t i;
 
-	log_debug("Call state %s -> %s", sipd_call_state_name(d->call.state),
-		  sipd_call_state_name(state));
-	d->call.state = state;
-	sipd_bus_changed(d, "CallState", NULL);
+	for (i = 0; nh && i < SIPD_CALLS_MAX; i++)
+		if (d->calls[i].nh == nh)
+			return &d->calls[i];
+
+	return NULL;
 }
 
-static void sipd_call_ring(struct sipd *d, bool on)
+static struct sipd_call *sipd_call_by_gen(struct sipd *d, unsigned int gen)
 {
-	if (d->call.ringing == on)
+	size_t i;
+
+	for (i = 0; gen && i < SIPD_CALLS_MAX; i++)
+		if (d->calls[i].nh && d->calls[i].gen == gen)
+			return &d->calls[i];
+
+	return NULL;
+}
+
+static size_t sipd_call_count(struct sipd *d)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < SIPD_CALLS_MAX; i++)
+		n += d->calls[i].nh != NULL;
+
+	return n;
+}
+
+bool sipd_call_any(struct sipd *d)
+{
+	return sipd_call_count(d) > 0;
+}
+
+/* Call_Appearances_Per_Line, checked by the registry to be 1..10. */
+static size_t sipd_call_appearances(struct sipd *d)
+{
+	const char *v = param_store_get(d->params, "Call_Appearances_Per_Line");
+	unsigned long n = v ? strtoul(v, NULL, 10) : 0;
+
+	if (n < 1)
+		return 1;
+
+	return n > SIPD_CALLS_MAX ? SIPD_CALLS_MAX : n;
+}
+
+/* The engaged call (answered or dialled) other than @except, if any. */
+static struct sipd_call *sipd_call_engaged(struct sipd *d,
+					   const struct sipd_call *except)
+{
+	size_t i;
+
+	for (i = 0; i < SIPD_CALLS_MAX; i++)
+		if (d->calls[i].nh && d->calls[i].engaged &&
+		    &d->calls[i] != except)
+			return &d->calls[i];
+
+	return NULL;
+}
+
+/* The oldest incoming call that still rings (nobody answered it). */
+static struct sipd_call *sipd_call_oldest_waiting(struct sipd *d)
+{
+	struct sipd_call *c, *pick = NULL;
+	size_t i;
+
+	for (i = 0; i < SIPD_CALLS_MAX; i++) {
+		c = &d->calls[i];
+		if (!c->nh || c->engaged || c->state != SIPD_CALL_RINGING)
+			continue;
+		if (!pick || c->gen < pick->gen)
+			pick = c;
+	}
+
+	return pick;
+}
+
+/* The oldest call in @state, if any. */
+static struct sipd_call *sipd_call_oldest_in(struct sipd *d,
+					     enum sipd_call_state state)
+{
+	struct sipd_call *c, *pick = NULL;
+	size_t i;
+
+	for (i = 0; i < SIPD_CALLS_MAX; i++) {
+		c = &d->calls[i];
+		if (c->nh && c->state == state && (!pick || c->gen < pick->gen))
+			pick = c;
+	}
+
+	return pick;
+}
+
+/*
+ * The call the bus properties, Answer() and Hangup() are about: the
+ * engaged one, else one being ended, else the oldest ringing one.
+ */
+struct sipd_call *sipd_call_foreground(struct sipd *d)
+{
+	struct sipd_call *c = sipd_call_engaged(d, NULL);
+
+	if (!c)
+		c = sipd_call_oldest_in(d, SIPD_CALL_ENDING);
+	if (!c)
+		c = sipd_call_oldest_in(d, SIPD_CALL_RINGING);
+
+	return c;
+}
+
+static void sipd_call_set_state(struct sipd *d, struct sipd_call *c,
+				enum sipd_call_state state)
+{
+	if (c->state == state)
 		return;
 
-	d->call.ringing = on;
+	log_debug("Call %u state %s -> %s", c->gen,
+		  sipd_call_state_name(c->state), sipd_call_state_name(state));
+	c->state = state;
+	sipd_bus_call_changed(d);
+}
+
+/* The ring tone: while a call waits and none is engaged. */
+static void sipd_call_update_ring(struct sipd *d)
+{
+	bool on = !sipd_call_engaged(d, NULL) && sipd_call_oldest_waiting(d);
+
+	if (d->ring_on == on)
+		return;
+
+	d->ring_on = on;
 	sipd_audio_ring(d, on);
 }
 
@@ -58,10 +179,9 @@ static void sipd_call_ring(struct sipd *d, bool on)
 	SOATAG_RTP_SELECT(SOA_RTP_SELECT_SINGLE), \
 	SOATAG_AUDIO_AUX("telephone-event")
 
-static int sipd_call_sdp(struct sipd *d, char *buf, size_t len)
+static int sipd_call_sdp(struct sipd *d, const struct sipd_call *c,
+			 char *buf, size_t len)
 {
-	const struct sipd_call *c = &d->call;
-
 	return sipd_sdp_build(buf, len, d->local_addr,
 			      sipd_call_has_stream(c) ? c->local_port : 0,
 			      (uint64_t)time(NULL));
@@ -79,10 +199,8 @@ static bool sipd_call_media_changed(const struct sipd_call *c)
  * end again when a re-INVITE moved it (audiod accepts StartStream on a
  * running stream).
  */
-static void sipd_call_maybe_start_stream(struct sipd *d)
+static void sipd_call_maybe_start_stream(struct sipd *d, struct sipd_call *c)
 {
-	struct sipd_call *c = &d->call;
-
 	if (c->state != SIPD_CALL_ACTIVE || !sipd_call_has_stream(c) ||
 	    !c->have_remote_media || c->pt < 0)
 		return;
@@ -96,23 +214,42 @@ static void sipd_call_maybe_start_stream(struct sipd *d)
 	c->stream_started = true;
 	c->started = c->remote_media;
 	c->started.pt = c->pt;
-	sipd_audio_start(d);
+	sipd_audio_start(d, c);
 }
 
 /* A request of the call went out: watch for its response. */
-static void sipd_call_sent(struct sipd *d, const char *method)
+static void sipd_call_sent(struct sipd *d, struct sipd_call *c,
+			   const char *method)
 {
-	struct sipd_call *c = &d->call;
-
 	sipd_timeout_sent(d, c->nh, method,
 			  d->next_hop[0] ? d->next_hop : c->remote);
 }
 
-static void sipd_call_finish(struct sipd *d, int status, const char *phrase)
+static void sipd_call_answer_call(struct sipd *d, struct sipd_call *c);
+
+/* Auto_Answer_1_: the oldest waiting call, once no call is engaged. */
+static void sipd_call_auto_next(struct sipd *d)
 {
-	struct sipd_call *c = &d->call;
+	struct sipd_call *c;
+
+	if (d->stopping ||
+	    !param_is_true(param_store_get(d->params, "Auto_Answer_1_")) ||
+	    sipd_call_engaged(d, NULL))
+		return;
+
+	c = sipd_call_oldest_waiting(d);
+	if (!c)
+		return;
+
+	log_info("Auto_Answer_1_ is Yes: answering the waiting call from %s",
+		 c->remote);
+	sipd_call_answer_call(d, c);
+}
+
+static void sipd_call_finish(struct sipd *d, struct sipd_call *c,
+			     int status, const char *phrase)
+{
 	char reason[sizeof(c->end_reason)];
-	unsigned int gen = c->gen;
 
 	if (c->end_reason[0])
 		snprintf(reason, sizeof(reason), "%s", c->end_reason);
@@ -120,8 +257,7 @@ static void sipd_call_finish(struct sipd *d, int status, const char *phrase)
 		snprintf(reason, sizeof(reason), "%d %s", status,
 			 phrase ? phrase : "");
 
-	sipd_call_ring(d, false);
-	su_timer_reset(d->ring_timer);
+	su_timer_destroy(c->ring_timer);
 	if (sipd_call_has_stream(c))
 		sipd_audio_close(d, c->stream_id);
 
@@ -132,17 +268,17 @@ static void sipd_call_finish(struct sipd *d, int status, const char *phrase)
 
 	log_notice("Call with %s ended: %s", c->remote, reason);
 
-	/* a later OpenStream reply for this call must find it gone */
+	/* a free appearance; a later OpenStream reply finds no call */
 	memset(c, 0, sizeof(*c));
-	c->gen = gen + 1;
 	c->pt = -1;
 	c->state = SIPD_CALL_IDLE;
+	sipd_bus_call_changed(d);
 
-	sipd_bus_changed(d, "CallState", "CallRemote", "CallDirection",
-			 "CallCodec", NULL);
+	sipd_call_auto_next(d);
+	sipd_call_update_ring(d);
 	sipd_bus_call_ended(d, reason);
 
-	if (d->restart_wanted)
+	if (d->restart_wanted && !sipd_call_any(d))
 		sipd_stack_request_restart(d);
 }
 
@@ -166,9 +302,9 @@ static void sipd_call_set_remote(struct sipd_call *c, const char *remote)
 /*
  * How long an incoming call rings before the phone gives up with 480.
  * A caller that vanished without CANCEL (or one spoofed UDP INVITE)
- * would otherwise keep the phone ringing, and busy for everyone else,
- * for ever.  Three minutes is RFC 3261's Timer C for a proxy waiting
- * on a ringing phone, so no real call is cut short by it.
+ * would otherwise keep an appearance ringing, and taken from everyone
+ * else, for ever.  Three minutes is RFC 3261's Timer C for a proxy
+ * waiting on a ringing phone, so no real call is cut short by it.
  */
 #define SIPD_RING_TIMEOUT_MS (180 * 1000)
 
@@ -185,12 +321,11 @@ static su_duration_t sipd_call_ring_timeout(void)
 static void sipd_call_ring_timer_cb(struct sipd *d, su_timer_t *t,
 				    void *arg)
 {
-	struct sipd_call *c = &d->call;
+	struct sipd_call *c = sipd_call_by_gen(d, (uintptr_t)arg);
 
 	/* the call it was armed for, still unanswered */
-	if ((uintptr_t)arg != c->gen || !c->nh || !c->incoming ||
-	    c->state != SIPD_CALL_RINGING || c->answered ||
-	    c->answer_pending)
+	if (!c || !c->incoming || c->state != SIPD_CALL_RINGING ||
+	    c->engaged)
 		return;
 
 	log_notice("No answer from the phone in %ld s, ending the call "
@@ -198,43 +333,68 @@ static void sipd_call_ring_timer_cb(struct sipd *d, su_timer_t *t,
 		   c->remote);
 	snprintf(c->end_reason, sizeof(c->end_reason), "No answer");
 	nua_respond(c->nh, SIP_480_TEMPORARILY_UNAVAILABLE, TAG_END());
-	sipd_call_set_state(d, SIPD_CALL_ENDING);
+	sipd_call_set_state(d, c, SIPD_CALL_ENDING);
+	sipd_loop_rearm(d);
 }
 
-static void sipd_call_begin(struct sipd *d, nua_handle_t *nh, bool incoming,
-			    const char *remote)
+/* Asks audiod for the call's RTP port. */
+static void sipd_call_open_stream(struct sipd *d, struct sipd_call *c)
 {
-	struct sipd_call *c = &d->call;
-	unsigned int gen = c->gen;
-
-	memset(c, 0, sizeof(*c));
-	c->gen = gen + 1;
-	c->pt = -1;
-	c->nh = nh;
-	c->incoming = incoming;
-	c->state = incoming ? SIPD_CALL_RINGING : SIPD_CALL_DIALING;
-	sipd_call_set_remote(c, remote);
-
-	if (incoming)
-		su_timer_set_interval(d->ring_timer, sipd_call_ring_timer_cb,
-				      (void *)(uintptr_t)c->gen,
-				      sipd_call_ring_timeout());
-
-	/* ask for the RTP port now so that answering is not delayed */
-	if (sipd_audio_open(d) == 0)
+	c->stream_asked = true;
+	if (sipd_audio_open(d, c->gen) == 0)
 		c->stream_pending = true;
 	else
 		c->stream_failed = true;
-
-	sipd_bus_changed(d, "CallState", "CallRemote", "CallDirection", NULL);
 }
 
-static void sipd_call_send_answer(struct sipd *d)
+static struct sipd_call *sipd_call_begin(struct sipd *d, nua_handle_t *nh,
+					 bool incoming, const char *remote)
 {
-	struct sipd_call *c = &d->call;
+	struct sipd_call *c = NULL;
+	bool alone = !sipd_call_any(d);
+	size_t i;
+
+	for (i = 0; i < SIPD_CALLS_MAX && !c; i++)
+		if (!d->calls[i].nh)
+			c = &d->calls[i];
+
+	if (!c)
+		return NULL;
+
+	memset(c, 0, sizeof(*c));
+	c->gen = ++d->call_gen ? d->call_gen : ++d->call_gen;
+	c->pt = -1;
+	c->nh = nh;
+	c->incoming = incoming;
+	c->engaged = !incoming;
+	c->state = incoming ? SIPD_CALL_RINGING : SIPD_CALL_DIALING;
+	sipd_call_set_remote(c, remote);
+
+	if (incoming) {
+		c->ring_timer = su_timer_create(su_root_task(d->root), 0);
+		if (c->ring_timer)
+			su_timer_set_interval(c->ring_timer,
+					      sipd_call_ring_timer_cb,
+					      (void *)(uintptr_t)c->gen,
+					      sipd_call_ring_timeout());
+	}
+
+	/*
+	 * Ask for the RTP port now so that answering is not delayed; a
+	 * waiting call gets its stream only when it is answered.
+	 */
+	if (!incoming || alone)
+		sipd_call_open_stream(d, c);
+
+	sipd_bus_call_changed(d);
+	return c;
+}
+
+static void sipd_call_send_answer(struct sipd *d, struct sipd_call *c)
+{
 	char sdp[600], contact[300];
 
-	if (sipd_call_sdp(d, sdp, sizeof(sdp)) < 0 ||
+	if (sipd_call_sdp(d, c, sdp, sizeof(sdp)) < 0 ||
 	    sipd_reg_contact(d, contact, sizeof(contact)) < 0) {
 		nua_respond(c->nh, SIP_500_INTERNAL_SERVER_ERROR, TAG_END());
 		return;
@@ -242,20 +402,18 @@ static void sipd_call_send_answer(struct sipd *d)
 
 	log_info("Answering call from %s%s", c->remote,
 		 sipd_call_has_stream(c) ? "" : " without audio");
-	sipd_call_ring(d, false);
 	c->answered = true;
 	nua_respond(c->nh, SIP_200_OK, SIPTAG_CONTACT_STR(contact),
 		    SIPD_CALL_SOA_TAGS(sdp), TAG_END());
 }
 
-static void sipd_call_send_invite(struct sipd *d)
+static void sipd_call_send_invite(struct sipd *d, struct sipd_call *c)
 {
-	struct sipd_call *c = &d->call;
 	char sdp[600], contact[300];
 
-	if (sipd_call_sdp(d, sdp, sizeof(sdp)) < 0 ||
+	if (sipd_call_sdp(d, c, sdp, sizeof(sdp)) < 0 ||
 	    sipd_reg_contact(d, contact, sizeof(contact)) < 0) {
-		sipd_call_finish(d, 500, "Cannot build the INVITE");
+		sipd_call_finish(d, c, 500, "Cannot build the INVITE");
 		return;
 	}
 
@@ -264,15 +422,33 @@ static void sipd_call_send_invite(struct sipd *d)
 	nua_invite(c->nh, SIPTAG_CONTACT_STR(contact), SIPD_CALL_SOA_TAGS(sdp),
 		   TAG_IF(c->auth_line[0], SIPTAG_HEADER_STR(c->auth_line)),
 		   TAG_END());
-	sipd_call_sent(d, "INVITE");
+	sipd_call_sent(d, c, "INVITE");
+}
+
+/* Answers @c (200 once audiod gave its port); no other call is engaged. */
+static void sipd_call_answer_call(struct sipd *d, struct sipd_call *c)
+{
+	c->engaged = true;
+	sipd_bus_call_changed(d);
+	sipd_call_update_ring(d);
+
+	if (!c->stream_asked)
+		sipd_call_open_stream(d, c);
+
+	if (c->stream_pending) {
+		c->answer_pending = true;
+		return;
+	}
+
+	sipd_call_send_answer(d, c);
 }
 
 void sipd_audio_stream_ready(struct sipd *d, unsigned int gen, int err,
 			     uint32_t id, uint16_t port)
 {
-	struct sipd_call *c = &d->call;
+	struct sipd_call *c = sipd_call_by_gen(d, gen);
 
-	if (gen != c->gen || !c->nh || !c->stream_pending) {
+	if (!c || !c->stream_pending) {
 		/* the call is gone: give the socket back */
 		if (err == 0)
 			sipd_audio_close(d, id);
@@ -290,15 +466,15 @@ void sipd_audio_stream_ready(struct sipd *d, unsigned int gen, int err,
 
 	if (c->answer_pending) {
 		c->answer_pending = false;
-		sipd_call_send_answer(d);
+		sipd_call_send_answer(d, c);
 	}
 
 	if (c->invite_pending) {
 		c->invite_pending = false;
-		sipd_call_send_invite(d);
+		sipd_call_send_invite(d, c);
 	}
 
-	sipd_call_maybe_start_stream(d);
+	sipd_call_maybe_start_stream(d, c);
 }
 
 static int sipd_call_check_offer(const sip_t *sip, struct sipd_media *media)
@@ -381,17 +557,24 @@ static bool sipd_call_source_allowed(struct sipd *d)
 	return sipd_call_domains_have(d, &src);
 }
 
+/* Up to Call_Appearances_Per_Line calls; the one beyond gets 486. */
+static bool sipd_call_line_full(struct sipd *d)
+{
+	return sipd_call_count(d) >= sipd_call_appearances(d);
+}
+
 static void sipd_call_incoming(struct sipd *d, nua_handle_t *nh,
 			       const sip_t *sip)
 {
 	struct sipd_media media;
+	struct sipd_call *c;
 	char remote[300], contact[300];
 	int r;
 
 	snprintf(remote, sizeof(remote), URL_PRINT_FORMAT,
 		 URL_PRINT_ARGS(sip->sip_from->a_url));
 
-	if (d->stopping || d->restarting || d->call.nh) {
+	if (d->stopping || d->restarting || sipd_call_line_full(d)) {
 		log_notice("Busy, refusing call from %s", remote);
 		nua_respond(nh, SIP_486_BUSY_HERE, TAG_END());
 		return;
@@ -424,57 +607,63 @@ static void sipd_call_incoming(struct sipd *d, nua_handle_t *nh,
 		return;
 	}
 
-	log_notice("Incoming call from %s", remote);
-	sipd_call_begin(d, nh, true, remote);
-
-	/* Auto_Answer_1_: straight to 200 once audiod gave a port */
-	if (param_is_true(param_store_get(d->params, "Auto_Answer_1_"))) {
-		log_info("Auto_Answer_1_ is Yes: answering at once");
-		sipd_call_answer(d);
+	c = sipd_call_begin(d, nh, true, remote);
+	if (!c) {
+		nua_respond(nh, SIP_486_BUSY_HERE, TAG_END());
 		return;
 	}
 
+	/* Auto_Answer_1_: straight to 200 once audiod gave a port */
+	if (!sipd_call_engaged(d, c) &&
+	    param_is_true(param_store_get(d->params, "Auto_Answer_1_"))) {
+		log_notice("Incoming call from %s, answering at once "
+			   "(Auto_Answer_1_)", remote);
+		sipd_call_answer_call(d, c);
+		return;
+	}
+
+	log_notice("Incoming call from %s%s", remote,
+		   sipd_call_engaged(d, c) ? ", waiting" : "");
 	sipd_reg_contact(d, contact, sizeof(contact));
 	nua_respond(nh, SIP_180_RINGING, SIPTAG_CONTACT_STR(contact),
 		    TAG_END());
-	sipd_call_ring(d, true);
+	sipd_call_update_ring(d);
 }
 
-static void sipd_call_set_codec(struct sipd *d, const struct sipd_media *m)
+static void sipd_call_set_codec(struct sipd *d, struct sipd_call *c,
+				const struct sipd_media *m)
 {
-	struct sipd_call *c = &d->call;
-
 	if (c->pt == m->pt && !strcmp(c->codec, m->codec))
 		return;
 
 	c->pt = m->pt;
 	snprintf(c->codec, sizeof(c->codec), "%s", m->codec);
-	sipd_bus_changed(d, "CallCodec", NULL);
+	sipd_bus_call_changed(d);
 }
 
 /* Remote address and port from any remote SDP; codec from the answer. */
-static void sipd_call_take_sdp(struct sipd *d, const char *l_sdp,
-			       const char *r_sdp, bool answer_recv,
-			       bool answer_sent)
+static void sipd_call_take_sdp(struct sipd *d, struct sipd_call *c,
+			       const char *l_sdp, const char *r_sdp,
+			       bool answer_recv, bool answer_sent)
 {
-	struct sipd_call *c = &d->call;
 	struct sipd_media m;
 
 	if (r_sdp && sipd_sdp_media(r_sdp, &m) == 0) {
 		c->remote_media = m;
 		c->have_remote_media = true;
 		if (answer_recv)
-			sipd_call_set_codec(d, &m);
+			sipd_call_set_codec(d, c, &m);
 	}
 
 	if (answer_sent && l_sdp && sipd_sdp_media(l_sdp, &m) == 0)
-		sipd_call_set_codec(d, &m);
+		sipd_call_set_codec(d, c, &m);
 }
 
 static void sipd_call_state_event(struct sipd *d, nua_handle_t *nh,
 				  int status, const char *phrase,
 				  tagi_t tags[])
 {
+	struct sipd_call *c = sipd_call_find(d, nh);
 	int cs = nua_callstate_init;
 	int offer_recv = 0, answer_recv = 0, answer_sent = 0;
 	const char *l_sdp = NULL, *r_sdp = NULL;
@@ -486,22 +675,21 @@ static void sipd_call_state_event(struct sipd *d, nua_handle_t *nh,
 		SOATAG_LOCAL_SDP_STR_REF(l_sdp),
 		SOATAG_REMOTE_SDP_STR_REF(r_sdp), TAG_END());
 
-	if (nh != d->call.nh) {
+	if (!c) {
 		/* a call we refused: nua is done with it */
 		if (cs == nua_callstate_terminated)
 			nua_handle_destroy(nh);
 		return;
 	}
 
-	log_debug("nua call state %s", nua_callstate_name(cs));
-	sipd_call_take_sdp(d, l_sdp, r_sdp, answer_recv, answer_sent);
+	log_debug("nua call %u state %s", c->gen, nua_callstate_name(cs));
+	sipd_call_take_sdp(d, c, l_sdp, r_sdp, answer_recv, answer_sent);
 
 	if (cs == nua_callstate_ready) {
-		sipd_call_ring(d, false);
-		sipd_call_set_state(d, SIPD_CALL_ACTIVE);
-		sipd_call_maybe_start_stream(d);
+		sipd_call_set_state(d, c, SIPD_CALL_ACTIVE);
+		sipd_call_maybe_start_stream(d, c);
 	} else if (cs == nua_callstate_terminated) {
-		sipd_call_finish(d, status, phrase);
+		sipd_call_finish(d, c, status, phrase);
 	}
 }
 
@@ -534,10 +722,9 @@ static bool sipd_call_may_authenticate(struct sipd *d, const char *realm)
  * the call's handle, and nua would then answer any later challenge to
  * a request in that dialog (a far end challenging our BYE) by itself.
  */
-static int sipd_call_reinvite_auth(struct sipd *d, int status,
-				   const sip_t *sip)
+static int sipd_call_reinvite_auth(struct sipd *d, struct sipd_call *c,
+				   int status, const sip_t *sip)
 {
-	struct sipd_call *c = &d->call;
 	char auth[1200], realm[128], to[310], from[400];
 	nua_handle_t *nh;
 	int r;
@@ -560,22 +747,22 @@ static int sipd_call_reinvite_auth(struct sipd *d, int status,
 	c->auth_tries++;
 	snprintf(c->auth_line, sizeof(c->auth_line), "%s: %s",
 		 status == 401 ? "Authorization" : "Proxy-Authorization", auth);
-	sipd_call_send_invite(d);
+	sipd_call_send_invite(d, c);
 	return 0;
 }
 
 static void sipd_call_r_invite(struct sipd *d, nua_handle_t *nh, int status,
 			       const char *phrase, const sip_t *sip)
 {
-	struct sipd_call *c = &d->call;
+	struct sipd_call *c = sipd_call_find(d, nh);
 
-	if (nh != c->nh || status < 300)
+	if (!c || status < 300)
 		return;
 
 	/* only the initial INVITE, once; never a re-INVITE in the dialog */
 	if ((status == 401 || status == 407) && sip && c->auth_tries == 0 &&
 	    c->state == SIPD_CALL_DIALING &&
-	    sipd_call_reinvite_auth(d, status, sip) == 0)
+	    sipd_call_reinvite_auth(d, c, status, sip) == 0)
 		return;
 
 	if (!c->end_reason[0])
@@ -584,7 +771,7 @@ static void sipd_call_r_invite(struct sipd *d, nua_handle_t *nh, int status,
 
 	/* nua waits for credentials after a challenge: end it ourselves */
 	if (status == 401 || status == 407)
-		sipd_call_finish(d, status, phrase);
+		sipd_call_finish(d, c, status, phrase);
 }
 
 /*
@@ -594,20 +781,23 @@ static void sipd_call_r_invite(struct sipd *d, nua_handle_t *nh, int status,
 static void sipd_call_r_bye(struct sipd *d, nua_handle_t *nh, int status,
 			    const char *phrase)
 {
-	if (nh != d->call.nh || (status != 401 && status != 407))
+	struct sipd_call *c = sipd_call_find(d, nh);
+
+	if (!c || (status != 401 && status != 407))
 		return;
 
 	log_notice("The far end challenged our BYE/CANCEL (%d %s): no "
 		   "credentials sent, ending the call here", status, phrase);
-	sipd_call_finish(d, status, phrase);
+	sipd_call_finish(d, c, status, phrase);
 }
 
 static void sipd_call_set_reason(struct sipd *d, nua_handle_t *nh,
 				 const char *reason)
 {
-	if (nh == d->call.nh && !d->call.end_reason[0])
-		snprintf(d->call.end_reason, sizeof(d->call.end_reason), "%s",
-			 reason);
+	struct sipd_call *c = sipd_call_find(d, nh);
+
+	if (c && !c->end_reason[0])
+		snprintf(c->end_reason, sizeof(c->end_reason), "%s", reason);
 }
 
 void sipd_call_event(struct sipd *d, nua_event_t event, int status,
@@ -616,7 +806,7 @@ void sipd_call_event(struct sipd *d, nua_event_t event, int status,
 {
 	switch (event) {
 	case nua_i_invite:
-		if (nh == d->call.nh)
+		if (sipd_call_find(d, nh))
 			break;	/* a re-INVITE: nua and soa answer it */
 		sipd_call_incoming(d, nh, sip);
 		break;
@@ -643,35 +833,43 @@ void sipd_call_event(struct sipd *d, nua_event_t event, int status,
 
 bool sipd_call_owns(struct sipd *d, nua_handle_t *nh)
 {
-	return nh && nh == d->call.nh;
+	return sipd_call_find(d, nh) != NULL;
 }
 
+/*
+ * Answer(): the oldest ringing call.  While another call is engaged it
+ * is refused: sipd has no hold, and two calls sharing the microphone
+ * would each hear the other.
+ */
 int sipd_call_answer(struct sipd *d)
 {
-	struct sipd_call *c = &d->call;
+	struct sipd_call *fg = sipd_call_foreground(d), *c;
 
-	if (!c->nh || !c->incoming || c->state != SIPD_CALL_RINGING)
+	/* being answered already (waiting for audiod, or for the ACK) */
+	if (fg && fg->incoming && fg->engaged &&
+	    fg->state == SIPD_CALL_RINGING)
+		return 0;
+
+	c = sipd_call_oldest_waiting(d);
+	if (!c)
 		return -ENOENT;
 
-	if (c->answer_pending)
-		return 0;
+	if (sipd_call_engaged(d, c))
+		return -EEXIST;
 
-	if (c->stream_pending) {
-		c->answer_pending = true;
-		return 0;
-	}
-
-	sipd_call_send_answer(d);
+	sipd_call_answer_call(d, c);
 	return 0;
 }
 
 int sipd_call_dial(struct sipd *d, const char *uri)
 {
 	char target[300], to[310], from[400];
+	struct sipd_call *c;
 	nua_handle_t *nh;
 	int r;
 
-	if (d->call.nh || d->stopping)
+	if (sipd_call_engaged(d, NULL) || d->stopping ||
+	    sipd_call_line_full(d))
 		return -EBUSY;
 
 	if (d->restarting)
@@ -691,22 +889,25 @@ int sipd_call_dial(struct sipd *d, const char *uri)
 		return -ENOMEM;
 
 	log_notice("Dialling %s", target);
-	sipd_call_begin(d, nh, false, target);
-	if (d->call.stream_pending)
-		d->call.invite_pending = true;
+	c = sipd_call_begin(d, nh, false, target);
+	if (!c) {
+		nua_handle_destroy(nh);
+		return -EBUSY;
+	}
+
+	/* the waiting calls stop ringing: this one has the phone */
+	sipd_call_update_ring(d);
+	if (c->stream_pending)
+		c->invite_pending = true;
 	else
-		sipd_call_send_invite(d);
+		sipd_call_send_invite(d, c);
 
 	return 0;
 }
 
-int sipd_call_hangup(struct sipd *d)
+/* Ends @c the way its state asks for: 486, CANCEL or BYE. */
+static void sipd_call_end(struct sipd *d, struct sipd_call *c)
 {
-	struct sipd_call *c = &d->call;
-
-	if (!c->nh)
-		return -ENOENT;
-
 	snprintf(c->end_reason, sizeof(c->end_reason), "Hung up");
 
 	switch (c->state) {
@@ -714,38 +915,55 @@ int sipd_call_hangup(struct sipd *d)
 		c->answer_pending = false;
 		if (c->answered) {
 			nua_bye(c->nh, TAG_END());
-			sipd_call_sent(d, "BYE");
+			sipd_call_sent(d, c, "BYE");
 		} else
 			nua_respond(c->nh, SIP_486_BUSY_HERE, TAG_END());
 		break;
 	case SIPD_CALL_DIALING:
 		if (c->invite_pending) {
 			/* nothing was sent yet */
-			sipd_call_finish(d, 0, NULL);
-			return 0;
+			sipd_call_finish(d, c, 0, NULL);
+			return;
 		}
 		nua_cancel(c->nh, TAG_END());
-		sipd_call_sent(d, "CANCEL");
+		sipd_call_sent(d, c, "CANCEL");
 		break;
 	case SIPD_CALL_ACTIVE:
 		nua_bye(c->nh, TAG_END());
-		sipd_call_sent(d, "BYE");
+		sipd_call_sent(d, c, "BYE");
 		break;
 	default:
-		return 0;
+		return;
 	}
 
-	sipd_call_set_state(d, SIPD_CALL_ENDING);
+	sipd_call_set_state(d, c, SIPD_CALL_ENDING);
+}
+
+/* Hangup(): the foreground call. */
+int sipd_call_hangup(struct sipd *d)
+{
+	struct sipd_call *c = sipd_call_foreground(d);
+
+	if (!c)
+		return -ENOENT;
+
+	sipd_call_end(d, c);
 	return 0;
 }
 
-/* Shutdown: end the call; nua_shutdown() finishes the signalling. */
+/* Shutdown: end every call; nua_shutdown() finishes the signalling. */
 void sipd_call_stop(struct sipd *d)
 {
-	if (!d->call.nh)
-		return;
+	struct sipd_call *c;
+	size_t i;
 
-	sipd_call_hangup(d);
-	if (d->call.nh)
-		sipd_call_finish(d, 0, NULL);
+	for (i = 0; i < SIPD_CALLS_MAX; i++) {
+		c = &d->calls[i];
+		if (!c->nh)
+			continue;
+
+		sipd_call_end(d, c);
+		if (c->nh)
+			sipd_call_finish(d, c, 0, NULL);
+	}
 }

@@ -277,7 +277,7 @@ void sipd_stack_request_restart(struct sipd *d)
 	if (d->stopping || d->restarting)
 		return;
 
-	if (d->call.nh) {
+	if (sipd_call_any(d)) {
 		log_notice("SIP transport settings changed: new stack after "
 			   "this call");
 		d->restart_wanted = true;
@@ -382,7 +382,8 @@ static void sipd_param_changed(struct param_store *store,
 
 	/* read when a call comes in */
 	if (!strcmp(def->name, "Auth_INVITE_1_") ||
-	    !strcmp(def->name, "Auto_Answer_1_"))
+	    !strcmp(def->name, "Auto_Answer_1_") ||
+	    !strcmp(def->name, "Call_Appearances_Per_Line"))
 		return;
 
 	/* the registrar may be outside the new list: register again */
@@ -571,7 +572,7 @@ static int sipd_run(struct sipd *d, const struct sipd_options *o)
 
 	d->stop_guard = su_timer_create(su_root_task(d->root), 0);
 	d->stack_timer = su_timer_create(su_root_task(d->root), 0);
-	d->ring_timer = su_timer_create(su_root_task(d->root), 0);
+	d->flush_timer = su_timer_create(su_root_task(d->root), 0);
 	r = sipd_resolve_init(d);
 	if (r >= 0)
 		r = sipd_tls_init(d);
@@ -583,7 +584,7 @@ static int sipd_run(struct sipd *d, const struct sipd_options *o)
 		r = sipd_reg_init(d);
 	if (r >= 0)
 		r = sipd_timeout_init(d);
-	if (r < 0 || !d->stop_guard || !d->stack_timer || !d->ring_timer)
+	if (r < 0 || !d->stop_guard || !d->stack_timer || !d->flush_timer)
 		return -ENOMEM;
 
 	r = sipd_open_bus(d);
@@ -636,7 +637,7 @@ static void sipd_cleanup(struct sipd *d)
 		sipd_resolve_free(d);
 		su_timer_destroy(d->stop_guard);
 		su_timer_destroy(d->stack_timer);
-		su_timer_destroy(d->ring_timer);
+		su_timer_destroy(d->flush_timer);
 		su_timer_destroy(d->watchdog_timer);
 		su_root_destroy(d->root);
 	}
@@ -675,7 +676,6 @@ int main(int argc, char **argv)
 	}
 
 	d.reg.state = SIPD_REG_DISABLED;
-	d.call.pt = -1;
 	r = sipd_run(&d, &o);
 	sipd_cleanup(&d);
 	su_deinit();

@@ -97,6 +97,11 @@ const struct param_def sipd_param_defs[] = {
 		.name = "Auto_Answer_1_", .type = PARAM_BOOL, .def = "No",
 		.label = "Answer incoming calls at once (no ringing)",
 	}, {
+		/* Cisco MPP's name; a call beyond these gets 486 */
+		.name = "Call_Appearances_Per_Line", .type = PARAM_UINT,
+		.def = "2", .min = 1, .max = SIPD_CALLS_MAX,
+		.label = "Calls on the line at once (others get 486)",
+	}, {
 		.name = "SIP_Transport_1_", .type = PARAM_ENUM, .def = "UDP",
 		.choices = sipd_param_transports,
 		.label = "SIP transport",

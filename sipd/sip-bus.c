@@ -36,27 +36,53 @@ const char *sipd_call_state_name(enum sipd_call_state state)
 	return names[state];
 }
 
+/* What the call properties say now: those of the foreground call. */
+static void sipd_bus_current(struct sipd *d, struct sipd_bus_shown *v)
+{
+	const struct sipd_call *c = sipd_call_foreground(d);
+
+	memset(v, 0, sizeof(*v));
+	v->state = SIPD_CALL_IDLE;
+	if (!c)
+		return;
+
+	v->state = c->state;
+	v->incoming = c->incoming;
+	snprintf(v->remote, sizeof(v->remote), "%s", c->remote);
+	snprintf(v->codec, sizeof(v->codec), "%s", c->codec);
+}
+
+static const char *sipd_bus_direction(const struct sipd_bus_shown *v)
+{
+	if (v->state == SIPD_CALL_IDLE)
+		return "";
+
+	return v->incoming ? "incoming" : "outgoing";
+}
+
 static int sipd_bus_get_string(sd_bus *bus, const char *path,
 			       const char *interface, const char *property,
 			       sd_bus_message *reply, void *userdata,
 			       sd_bus_error *error)
 {
 	struct sipd *d = userdata;
+	struct sipd_bus_shown now;
 	const char *v = "";
+
+	sipd_bus_current(d, &now);
 
 	if (!strcmp(property, "RegistrationState"))
 		v = sipd_reg_state_name(d->reg.state);
 	else if (!strcmp(property, "RegistrationReason"))
 		v = d->reg.reason;
 	else if (!strcmp(property, "CallState"))
-		v = sipd_call_state_name(d->call.state);
+		v = sipd_call_state_name(now.state);
 	else if (!strcmp(property, "CallRemote"))
-		v = d->call.remote;
+		v = now.remote;
 	else if (!strcmp(property, "CallDirection"))
-		v = d->call.state == SIPD_CALL_IDLE ? "" :
-		    d->call.incoming ? "incoming" : "outgoing";
+		v = sipd_bus_direction(&now);
 	else if (!strcmp(property, "CallCodec"))
-		v = d->call.codec;
+		v = now.codec;
 
 	return sd_bus_message_append(reply, "s", v);
 }
@@ -76,6 +102,9 @@ static int sipd_bus_reply(sd_bus_message *m, sd_bus_error *error, int r,
 {
 	if (r == -EBUSY)
 		return bus_error_set_errno(error, r, "A call is already up");
+	if (r == -EEXIST)
+		return bus_error_set_errno(error, r, "Another call is active: "
+					   "hang it up first (no hold)");
 	if (r == -ENOENT)
 		return bus_error_set_errno(error, r, "No call to %s", what);
 	if (r == -EINVAL)
@@ -183,10 +212,72 @@ void sipd_bus_changed(struct sipd *d, const char *property, ...)
 	sipd_loop_rearm(d);
 }
 
+/*
+ * The call properties changed: one PropertiesChanged for all of them,
+ * from a timer that runs once the current loop step is done, however
+ * many changes the step made.
+ */
+static void sipd_bus_flush_cb(struct sipd *d, su_timer_t *t, void *arg)
+{
+	sipd_bus_flush(d);
+	sipd_loop_rearm(d);
+}
+
+void sipd_bus_call_changed(struct sipd *d)
+{
+	if (d->shown_dirty)
+		return;
+
+	d->shown_dirty = true;
+	if (!d->flush_timer ||
+	    su_timer_set_interval(d->flush_timer, sipd_bus_flush_cb, NULL,
+				  0) < 0)
+		sipd_bus_flush(d);
+}
+
+/* Emits the call properties whose values differ from those last sent. */
+void sipd_bus_flush(struct sipd *d)
+{
+	struct sipd_bus_shown now, *was = &d->shown;
+	const char *names[5];
+	size_t n = 0;
+	int r;
+
+	if (!d->shown_dirty)
+		return;
+
+	d->shown_dirty = false;
+	sipd_bus_current(d, &now);
+	if (now.state != was->state)
+		names[n++] = "CallState";
+	if (strcmp(now.remote, was->remote))
+		names[n++] = "CallRemote";
+	if (strcmp(sipd_bus_direction(&now), sipd_bus_direction(was)))
+		names[n++] = "CallDirection";
+	if (strcmp(now.codec, was->codec))
+		names[n++] = "CallCodec";
+	names[n] = NULL;
+
+	*was = now;
+	if (!d->bus || n == 0)
+		return;
+
+	r = sd_bus_emit_properties_changed_strv(d->bus, SIPD_OBJECT_PATH,
+						SIPD_INTERFACE,
+						(char **)names);
+	if (r < 0)
+		log_warning("Failed to emit PropertiesChanged: %s, ignoring",
+			    strerror(-r));
+
+	sipd_loop_rearm(d);
+}
+
+/* After the properties, so that a listener sees CallState first. */
 void sipd_bus_call_ended(struct sipd *d, const char *reason)
 {
 	int r;
 
+	sipd_bus_flush(d);
 	if (!d->bus)
 		return;
 

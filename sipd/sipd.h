@@ -77,11 +77,16 @@ struct sipd_reg {
 
 #define SIPD_REG_PARKED 4
 
+/* Call_Appearances_Per_Line: at most this many calls on the line. */
+#define SIPD_CALLS_MAX 10
+
 struct sipd_call {
-	nua_handle_t *nh;
+	nua_handle_t *nh;		/* NULL: a free appearance */
 	enum sipd_call_state state;
 	bool incoming;
-	unsigned int gen;		/* tells stale audiod replies apart */
+	bool engaged;			/* answered or dialled: has the phone */
+	unsigned int gen;		/* unique, rising: age, audiod replies */
+	su_timer_t *ring_timer;		/* an unanswered call gives up */
 	char remote[300];
 	char codec[8];
 	char end_reason[160];
@@ -89,6 +94,7 @@ struct sipd_call {
 	char auth_line[1300];		/* credentials of the new INVITE */
 
 	/* media: our side from audiod, the far side from its SDP */
+	bool stream_asked;		/* OpenStream sent once */
 	bool stream_pending;		/* OpenStream sent, no reply yet */
 	bool stream_failed;		/* audiod gave no stream: no audio */
 	uint32_t stream_id;
@@ -98,10 +104,17 @@ struct sipd_call {
 	bool invite_pending;		/* Dial() waits for OpenStream */
 	bool stream_started;
 	struct sipd_media started;	/* where StartStream sent audio */
-	bool ringing;
 	struct sipd_media remote_media;
 	bool have_remote_media;
 	int pt;				/* payload type, -1 if none */
+};
+
+/* The foreground call's properties as last sent in PropertiesChanged. */
+struct sipd_bus_shown {
+	enum sipd_call_state state;
+	bool incoming;
+	char remote[300];
+	char codec[8];
 };
 
 /* A request waiting for its first response (timeout.c). */
@@ -155,7 +168,12 @@ struct sipd {
 	su_wait_t signal_wait;
 
 	struct sipd_reg reg;
-	struct sipd_call call;
+	struct sipd_call calls[SIPD_CALLS_MAX];
+	unsigned int call_gen;		/* the last call's gen */
+	bool ring_on;			/* StartRing sent */
+	struct sipd_bus_shown shown;	/* call properties last signalled */
+	bool shown_dirty;		/* a call changed since */
+	su_timer_t *flush_timer;	/* one PropertiesChanged per loop */
 	struct sipd_timeouts timeouts;
 	char next_hop[160];		/* outbound proxy URI, "" if none */
 	su_timer_t *watchdog_timer;
@@ -169,7 +187,6 @@ struct sipd {
 	bool restarting;		/* new stack for a new SIP_Port_1_ */
 	bool restart_wanted;		/* ... once the call is over */
 	su_timer_t *stack_timer;
-	su_timer_t *ring_timer;		/* an unanswered call gives up */
 	bool shutdown_started;
 	bool shutdown_done;
 	su_timer_t *stop_timer;
@@ -191,6 +208,8 @@ void sipd_loop_detach_signals(struct sipd *d);
 int sipd_bus_add(struct sipd *d);
 void sipd_bus_changed(struct sipd *d, const char *property, ...);
 void sipd_bus_call_ended(struct sipd *d, const char *reason);
+void sipd_bus_call_changed(struct sipd *d);
+void sipd_bus_flush(struct sipd *d);
 int sipd_bus_watch_net(struct sipd *d);
 const char *sipd_reg_state_name(enum sipd_reg_state state);
 const char *sipd_call_state_name(enum sipd_call_state state);
@@ -215,7 +234,7 @@ int sipd_reg_resolve(struct sipd *d, const char *value, char *url,
 		     struct sockaddr_in *sin);
 bool sipd_reg_tls(struct sipd *d);
 
-/* call.c: the one call */
+/* call.c: the calls of line 1 (Call_Appearances_Per_Line) */
 void sipd_call_event(struct sipd *d, nua_event_t event, int status,
 		     const char *phrase, nua_handle_t *nh, const sip_t *sip,
 		     tagi_t tags[]);
@@ -224,6 +243,8 @@ int sipd_call_answer(struct sipd *d);
 int sipd_call_hangup(struct sipd *d);
 void sipd_call_stop(struct sipd *d);
 bool sipd_call_owns(struct sipd *d, nua_handle_t *nh);
+bool sipd_call_any(struct sipd *d);
+struct sipd_call *sipd_call_foreground(struct sipd *d);
 void sipd_call_warm_domains(struct sipd *d);
 
 /* resolve.c: names to IPv4 addresses without blocking */
@@ -276,8 +297,8 @@ int sipd_auto_lookup(struct sipd *d, const char *host,
 
 /* audio.c: client of org.deskphone.Audio1 */
 void sipd_audio_ring(struct sipd *d, bool on);
-int sipd_audio_open(struct sipd *d);
-void sipd_audio_start(struct sipd *d);
+int sipd_audio_open(struct sipd *d, unsigned int gen);
+void sipd_audio_start(struct sipd *d, const struct sipd_call *c);
 void sipd_audio_close(struct sipd *d, uint32_t id);
 void sipd_audio_stream_ready(struct sipd *d, unsigned int gen, int err,
 			     uint32_t id, uint16_t port);

@@ -6,7 +6,8 @@
 #  1. incoming call: ringing, Answer(), the 200's SDP carries audiod's
 #     port, StartStream with sipp's address, remote BYE -> idle + close
 #  2. codec follows the offer (PCMA first -> PCMA); no common codec -> 488
-#  3. second INVITE while a call is up -> 486
+#  3. Call_Appearances_Per_Line=1: a second INVITE while a call is up
+#     -> 486 (tests/sipd-appearances.sh has the default of 2)
 #  4. outgoing Dial() to a registered sipp UAS, Hangup() -> BYE
 #  5. without audiod: the call is still answered (inactive stream)
 #  6. the caller cancels while it rings; 7. a bare number dialled gets 404;
@@ -344,12 +345,16 @@ sipd_sent_since "$from" | grep -q 'sofia: *c=IN IP4 127.0.0.1' ||
 	dp_fail "the 200 has no c= line with the bind address"
 dp_wait_for 5 audiod_has "StartStream 1 127.0.0.1 26100 0" ||
 	dp_fail "no StartStream to sipp's media port"
-# the second call while this one is up: busy
-dp_log "3. second INVITE while busy -> 486"
+# the second call while this one is up: busy with one appearance
+dp_log "3. Call_Appearances_Per_Line=1: second INVITE while busy -> 486"
+busctl --system call "${SIP[@]}" org.deskphone.Parameters1 Set ss \
+	Call_Appearances_Per_Line 1 || dp_fail "Set Call_Appearances_Per_Line"
 make_uac busy "0" "$(final_reject 486)"
 run_uac busy 25003 26300 0
 wait_uac busy || dp_fail "the second INVITE did not get 486"
 [ "$(call_prop CallState)" = active ] || dp_fail "busy call disturbed ours"
+busctl --system call "${SIP[@]}" org.deskphone.Parameters1 Set ss \
+	Call_Appearances_Per_Line 2 || dp_fail "Set Call_Appearances_Per_Line"
 wait_uac in1 || dp_fail "sipp's incoming call failed"
 expect_call 10 idle
 dp_wait_for 5 audiod_has "CloseStream 1" || dp_fail "no CloseStream 1"
