@@ -21,6 +21,13 @@
  * at least 60 s; 15 times the base keeps that scaled for the tests.
  */
 #define DHCP_RENEW_MIN_FACTOR 15
+/*
+ * RFC 2131 3.1.5: at least 10 s (2.5 bases) from a DECLINE to the next
+ * DISCOVER.  RFC 5227 2.1.1: after more than MAX_CONFLICTS conflicts in
+ * a row, at most one new address per RATE_LIMIT_INTERVAL (60 s).
+ */
+#define DHCP_DECLINE_WAIT_QUARTERS 10
+#define DHCP_MAX_CONFLICTS 10
 
 struct dhcp_client {
 	const struct dhcp_client_ops *ops;
@@ -36,6 +43,10 @@ struct dhcp_client {
 	unsigned int attempt;		/* sends of the current message */
 	unsigned int nak_count;
 	bool forced;			/* RENEWING on request, not at T1 */
+	bool probe_first;		/* PROBING before BOUND */
+	bool probe_pending;		/* a background probe of @probed */
+	struct in_addr probed;
+	unsigned int conflicts;		/* in a row, for the rate limit */
 
 	struct in_addr requested;	/* INIT-REBOOT: the saved address */
 	struct in_addr offered;
@@ -77,6 +88,7 @@ int dhcp_client_new(struct dhcp_client **out, const uint8_t mac[6],
 	memcpy(c->mac, mac, 6);
 	c->state = DHCP_CLIENT_STOPPED;
 	c->retransmit_base = 4 * DHCP_USEC_PER_SEC;
+	c->probe_first = true;
 
 	*out = c;
 	return 0;
@@ -95,6 +107,11 @@ void dhcp_client_set_retransmit(struct dhcp_client *c, uint64_t base_usec)
 {
 	if (base_usec > 0)
 		c->retransmit_base = base_usec;
+}
+
+void dhcp_client_set_probe_first(struct dhcp_client *c, bool first)
+{
+	c->probe_first = first;
 }
 
 int dhcp_client_set_vendor_class(struct dhcp_client *c, const char *vc)
@@ -426,6 +443,7 @@ int dhcp_client_start(struct dhcp_client *c)
 		return -EALREADY;
 
 	c->nak_count = 0;
+	c->conflicts = 0;
 	if (c->requested.s_addr != INADDR_ANY)
 		dhcp_client_reboot(c);
 	else
@@ -442,10 +460,12 @@ void dhcp_client_stop(struct dhcp_client *c)
 	c->ops->set_timer(c->data, DHCP_TIME_INFINITY);
 	memset(&c->lease, 0, sizeof(c->lease));
 	c->requested.s_addr = INADDR_ANY;
+	c->probe_pending = false;
 	dhcp_client_set_state(c, DHCP_CLIENT_STOPPED);
 }
 
-void dhcp_client_release(struct dhcp_client *c)
+/* RFC 2131 4.4.6: unicast to the server, a new xid. */
+static void dhcp_client_send_release(struct dhcp_client *c)
 {
 	struct dhcp_client_msg msg = {
 		.type = DHCP_RELEASE,
@@ -453,14 +473,17 @@ void dhcp_client_release(struct dhcp_client *c)
 		.server_id = c->lease.server_id,
 	};
 
-	if (dhcp_client_has_lease(c) &&
-	    c->lease.server_id.s_addr != INADDR_ANY) {
-		/* RFC 2131 4.4.6: unicast to the server, a new xid. */
-		c->xid = c->ops->random(c->data);
-		dhcp_client_send(c, &msg, c->lease.address,
-				 c->lease.server_id);
-	}
+	if (!dhcp_client_has_lease(c) ||
+	    c->lease.server_id.s_addr == INADDR_ANY)
+		return;
 
+	c->xid = c->ops->random(c->data);
+	dhcp_client_send(c, &msg, c->lease.address, c->lease.server_id);
+}
+
+void dhcp_client_release(struct dhcp_client *c)
+{
+	dhcp_client_send_release(c);
 	dhcp_client_stop(c);
 }
 
@@ -472,6 +495,7 @@ static void dhcp_client_restart(struct dhcp_client *c, uint64_t delay)
 {
 	c->requested.s_addr = INADDR_ANY;
 	c->forced = false;
+	c->probe_pending = false;
 	dhcp_client_set_state(c, DHCP_CLIENT_INIT);
 	c->ops->set_timer(c->data, c->ops->now(c->data) + delay);
 }
@@ -490,8 +514,21 @@ static void dhcp_client_lose_lease(struct dhcp_client *c)
 	bool had = dhcp_client_has_lease(c);
 
 	memset(&c->lease, 0, sizeof(c->lease));
+	c->probe_pending = false;
 	if (had)
 		c->ops->event(c->data, DHCP_CLIENT_EVENT_LOST);
+}
+
+/* Back to INIT after an address conflict, rate limited. */
+static void dhcp_client_restart_conflict(struct dhcp_client *c)
+{
+	uint64_t delay = c->retransmit_base * DHCP_DECLINE_WAIT_QUARTERS / 4;
+
+	c->conflicts++;
+	if (c->conflicts > DHCP_MAX_CONFLICTS)
+		delay = c->retransmit_base * DHCP_RENEW_MIN_FACTOR;
+
+	dhcp_client_restart(c, delay);
 }
 
 static void dhcp_client_enter_renew(struct dhcp_client *c,
@@ -709,7 +746,8 @@ static void dhcp_client_bind(struct dhcp_client *c)
 	c->ops->event(c->data, DHCP_CLIENT_EVENT_BOUND);
 }
 
-void dhcp_client_probe_done(struct dhcp_client *c, bool in_use)
+/* RFC 2131 3.1.5: DECLINE (broadcast, no ciaddr), then INIT later. */
+static void dhcp_client_decline(struct dhcp_client *c)
 {
 	struct dhcp_client_msg msg = {
 		.type = DHCP_DECLINE,
@@ -719,20 +757,74 @@ void dhcp_client_probe_done(struct dhcp_client *c, bool in_use)
 	struct in_addr any = { .s_addr = INADDR_ANY };
 	struct in_addr bcast = { .s_addr = INADDR_BROADCAST };
 
-	if (c->state != DHCP_CLIENT_PROBING)
+	log_debug("DHCP address in use, declining it");
+	dhcp_client_send(c, &msg, any, bcast);
+	dhcp_client_lose_lease(c);
+	c->ops->event(c->data, DHCP_CLIENT_EVENT_DECLINED);
+	dhcp_client_restart_conflict(c);
+}
+
+/* Only the answer for the address of the lease now held counts. */
+static bool dhcp_client_probe_applies(const struct dhcp_client *c)
+{
+	if (c->state == DHCP_CLIENT_PROBING)
+		return true;
+
+	return c->probe_pending && dhcp_client_has_lease(c) &&
+	       c->lease.address.s_addr == c->probed.s_addr;
+}
+
+void dhcp_client_probe_done(struct dhcp_client *c, bool in_use)
+{
+	if (!dhcp_client_probe_applies(c))
 		return;
 
-	if (!in_use) {
-		dhcp_client_bind(c);
+	c->probe_pending = false;
+	if (in_use) {
+		dhcp_client_decline(c);
 		return;
 	}
 
-	/* RFC 2131 3.1.5: DECLINE, then wait at least 10 s (scaled). */
-	log_debug("DHCP address in use, declining it");
-	dhcp_client_send(c, &msg, any, bcast);
-	memset(&c->lease, 0, sizeof(c->lease));
-	c->ops->event(c->data, DHCP_CLIENT_EVENT_DECLINED);
-	dhcp_client_restart(c, c->retransmit_base * 5 / 2);
+	c->conflicts = 0;
+	if (c->state == DHCP_CLIENT_PROBING)
+		dhcp_client_bind(c);
+}
+
+int dhcp_client_conflict(struct dhcp_client *c)
+{
+	if (!dhcp_client_has_lease(c))
+		return -ENOTCONN;
+
+	log_debug("DHCP address taken by another host, releasing it");
+	dhcp_client_send_release(c);
+	dhcp_client_lose_lease(c);
+	dhcp_client_restart_conflict(c);
+	return 0;
+}
+
+/*
+ * In the background: the lease is used at once (and announced) and the
+ * probe runs on; its answer may still take the lease away.
+ */
+static void dhcp_client_bind_then_probe(struct dhcp_client *c)
+{
+	struct in_addr addr = c->lease.address;
+	int r;
+
+	dhcp_client_bind(c);
+	/* The owner's BOUND handler may have stopped us. */
+	if (!dhcp_client_has_lease(c) ||
+	    c->lease.address.s_addr != addr.s_addr)
+		return;
+
+	c->probed = addr;
+	c->probe_pending = true;
+	r = c->ops->probe(c->data, addr);
+	if (r < 0) {
+		log_debug("Cannot probe the address (%s), using it anyway",
+			  strerror(-r));
+		c->probe_pending = false;
+	}
 }
 
 /* A new address (not a renewal): probe it first if we can. */
@@ -742,6 +834,11 @@ static void dhcp_client_new_address(struct dhcp_client *c)
 
 	if (!c->ops->probe) {
 		dhcp_client_bind(c);
+		return;
+	}
+
+	if (!c->probe_first) {
+		dhcp_client_bind_then_probe(c);
 		return;
 	}
 

@@ -18,7 +18,7 @@
  * -> RENEWING at T1 -> REBINDING at T2 -> INIT at expiry; INIT-REBOOT ->
  * REBOOTING when a saved address is known; NAK back to INIT; DECLINE
  * when the owner's ARP probe finds the address in use; RELEASE on
- * request.
+ * request or when another host takes the address later.
  */
 
 #define DHCP_USEC_PER_SEC 1000000ull
@@ -40,7 +40,8 @@ enum dhcp_client_state {
 enum dhcp_client_event {
 	DHCP_CLIENT_EVENT_STATE,	/* the state changed */
 	DHCP_CLIENT_EVENT_BOUND,	/* a lease (new or renewed) */
-	DHCP_CLIENT_EVENT_LOST,		/* the lease is gone (NAK, expiry) */
+	DHCP_CLIENT_EVENT_LOST,		/* the lease is gone (NAK, expiry,
+					   a conflict) */
 	DHCP_CLIENT_EVENT_DECLINED,	/* the probe found it in use */
 };
 
@@ -75,7 +76,8 @@ struct dhcp_client_ops {
 	void (*event)(void *data, enum dhcp_client_event event);
 	/*
 	 * Optional: checks that @addr is free (RFC 5227 probe) and later
-	 * calls dhcp_client_probe_done().  NULL: every address is free.
+	 * calls dhcp_client_probe_done().  NULL or -errno: every address
+	 * is free.
 	 */
 	int (*probe)(void *data, struct in_addr addr);
 };
@@ -118,8 +120,29 @@ void dhcp_client_release(struct dhcp_client *c);
  */
 int dhcp_client_renew(struct dhcp_client *c);
 
-/* The answer to ops->probe for the address it was called with. */
+/*
+ * When a new address is used.  Probe first (the default): the lease is
+ * BOUND only once ops->probe found the address free (state PROBING
+ * until then).  In the background: BOUND at once, ops->probe runs on
+ * and an address found in use is given up after all (LOST, DECLINE).
+ */
+void dhcp_client_set_probe_first(struct dhcp_client *c, bool first);
+
+/*
+ * The answer to ops->probe for the address it was called with.  In use:
+ * DHCPDECLINE, the lease (if bound already) is LOST, DECLINED, and
+ * INIT waits 10 s (RFC 2131 3.1.5), a minute after more than 10
+ * conflicts in a row (RFC 5227 2.1.1 MAX_CONFLICTS).  Answers that no
+ * longer apply are ignored.
+ */
 void dhcp_client_probe_done(struct dhcp_client *c, bool in_use);
+
+/*
+ * Another host took the lease's address after the probe and the owner
+ * gives it up (RFC 5227 2.4 (b)): DHCPRELEASE, the lease is LOST, and
+ * INIT waits as after a DECLINE.  -ENOTCONN without a lease.
+ */
+int dhcp_client_conflict(struct dhcp_client *c);
 
 /*
  * A UDP payload that arrived on port 68.  Anything not meant for us or

@@ -33,12 +33,9 @@
 
 #include "dhcp-raw.h"
 #include "log.h"
+#include "netd-acd.h"
 #include "netd-netlink.h"
 #include "netd.h"
-
-/* RFC 5227 2.1.1: PROBE_NUM probes, then ANNOUNCE_WAIT (2 intervals). */
-#define NETD_ARP_PROBES 3
-#define NETD_ARP_FINAL_WAIT 2
 /* A requested renewal gets this many retransmission bases to answer. */
 #define NETD_RENEW_CHECK_BASES 4
 
@@ -55,12 +52,11 @@ struct netd_dhcp {
 	uint8_t server_mac[ETH_ALEN];
 	bool has_server_mac;
 
-	/* ARP probe of a new address (RFC 5227). */
+	/* Conflict detection for the address (RFC 5227, netd-acd.h). */
+	struct netd_acd *acd;
 	int arp_fd;
 	sd_event_source *arp_io;
 	sd_event_source *arp_timer;
-	struct in_addr probe_addr;
-	unsigned int probes_sent;
 
 	/* A renewal whose outcome decides a reset. */
 	bool checking;
@@ -257,6 +253,242 @@ static int netd_dhcp_load(struct netd_dhcp *d, struct in_addr *addr)
 	return 0;
 }
 
+/* ---- Address conflict detection (RFC 5227, netd-acd.h) ---- */
+
+/*
+ * Only ARP packets naming the address as sender or target reach netd:
+ * on a busy LAN the others would wake it for nothing.  A SOCK_DGRAM
+ * packet socket starts at the ARP header.
+ */
+static int netd_dhcp_arp_filter(int fd, struct in_addr addr)
+{
+	uint32_t a = ntohl(addr.s_addr);
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD + BPF_W + BPF_ABS, 14),		/* sender */
+		BPF_JUMP(BPF_JMP + BPF_JEQ + BPF_K, a, 2, 0),
+		BPF_STMT(BPF_LD + BPF_W + BPF_ABS, 24),		/* target */
+		BPF_JUMP(BPF_JMP + BPF_JEQ + BPF_K, a, 0, 1),
+		BPF_STMT(BPF_RET + BPF_K, 0xffff),
+		BPF_STMT(BPF_RET + BPF_K, 0),
+	};
+	struct sock_fprog prog = {
+		.len = sizeof(code) / sizeof(*code),
+		.filter = code,
+	};
+
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+		       sizeof(prog)) < 0)
+		return -errno;
+
+	return 0;
+}
+
+static void netd_dhcp_arp_close(struct netd_dhcp *d)
+{
+	d->arp_io = sd_event_source_disable_unref(d->arp_io);
+	if (d->arp_fd >= 0)
+		close(d->arp_fd);
+	d->arp_fd = -1;
+}
+
+/* Detection ends with the lease that it watched. */
+static void netd_dhcp_acd_stop(struct netd_dhcp *d)
+{
+	if (d->acd)
+		netd_acd_stop(d->acd);
+	netd_dhcp_arp_close(d);
+}
+
+static int netd_dhcp_on_arp(sd_event_source *s, int fd, uint32_t revents,
+			    void *userdata)
+{
+	struct netd_dhcp *d = userdata;
+	uint8_t buf[64];
+	struct sockaddr_ll ll;
+	socklen_t ll_len = sizeof(ll);
+	ssize_t n;
+
+	n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC,
+		     (struct sockaddr *)&ll, &ll_len);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			log_warning("%s: failed to read an ARP packet: %m, "
+				    "ignoring", d->netd->ifname);
+		return 0;
+	}
+
+	/* Our own probes and announcements come back as outgoing. */
+	if (ll.sll_pkttype == PACKET_OUTGOING)
+		return 0;
+
+	netd_acd_receive(d->acd, buf, (size_t)n < sizeof(buf) ?
+			 (size_t)n : sizeof(buf));
+	return 0;
+}
+
+/* A fresh socket per address: nothing queued for the last one. */
+static int netd_dhcp_arp_open(struct netd_dhcp *d, struct in_addr addr)
+{
+	struct sockaddr_ll ll = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(ETH_P_ARP),
+		.sll_ifindex = d->netd->ifindex,
+	};
+	int fd, r;
+
+	netd_dhcp_arp_close(d);
+
+	/* Protocol 0 until bound: nothing is queued before the filter. */
+	fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+
+	r = netd_dhcp_arp_filter(fd, addr);
+	if (r >= 0 && bind(fd, (struct sockaddr *)&ll, sizeof(ll)) < 0)
+		r = -errno;
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+
+	d->arp_fd = fd;
+	r = sd_event_add_io(d->netd->event, &d->arp_io, fd, EPOLLIN,
+			    netd_dhcp_on_arp, d);
+	if (r < 0)
+		netd_dhcp_arp_close(d);
+
+	return r;
+}
+
+/* A broadcast ARP request: a probe (sender 0) or an announcement. */
+static int netd_dhcp_arp_send(void *data, struct in_addr sender,
+			      struct in_addr target)
+{
+	struct netd_dhcp *d = data;
+	struct ether_arp a = { 0 };
+	struct sockaddr_ll ll = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(ETH_P_ARP),
+		.sll_ifindex = d->netd->ifindex,
+		.sll_halen = ETH_ALEN,
+	};
+
+	if (d->arp_fd < 0)
+		return -ENOTCONN;
+
+	a.arp_hrd = htons(ARPHRD_ETHER);
+	a.arp_pro = htons(ETH_P_IP);
+	a.arp_hln = ETH_ALEN;
+	a.arp_pln = 4;
+	a.arp_op = htons(ARPOP_REQUEST);
+	memcpy(a.arp_sha, d->netd->mac, ETH_ALEN);
+	memcpy(a.arp_spa, &sender.s_addr, 4);
+	memcpy(a.arp_tpa, &target.s_addr, 4);
+	memset(ll.sll_addr, 0xff, ETH_ALEN);
+
+	if (sendto(d->arp_fd, &a, sizeof(a), 0, (struct sockaddr *)&ll,
+		   sizeof(ll)) < 0)
+		return -errno;
+
+	return 0;
+}
+
+static void netd_dhcp_arp_set_timer(void *data, uint64_t usec)
+{
+	struct netd_dhcp *d = data;
+
+	if (!d->arp_timer)
+		return;
+
+	if (usec == NETD_ACD_TIME_INFINITY) {
+		sd_event_source_set_enabled(d->arp_timer, SD_EVENT_OFF);
+		return;
+	}
+
+	sd_event_source_set_time(d->arp_timer, usec);
+	sd_event_source_set_enabled(d->arp_timer, SD_EVENT_ONESHOT);
+}
+
+static int netd_dhcp_on_arp_timer(sd_event_source *s, uint64_t usec,
+				  void *userdata)
+{
+	struct netd_dhcp *d = userdata;
+
+	netd_acd_timer_expired(d->acd);
+	return 0;
+}
+
+static void netd_dhcp_acd_event(void *data, enum netd_acd_event event)
+{
+	struct netd_dhcp *d = data;
+	struct in_addr a = netd_acd_address(d->acd);
+	const uint8_t *m = netd_acd_conflict_mac(d->acd);
+	char addr[INET_ADDRSTRLEN], mac[18];
+
+	inet_ntop(AF_INET, &a, addr, sizeof(addr));
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x",
+		 m[0], m[1], m[2], m[3], m[4], m[5]);
+
+	switch (event) {
+	case NETD_ACD_EVENT_FREE:
+		log_info("%s: ARP probe of %s: free", d->netd->ifname, addr);
+		dhcp_client_probe_done(d->client, false);
+		break;
+	case NETD_ACD_EVENT_IN_USE:
+		log_warning("%s: ARP probe of %s: in use by %s",
+			    d->netd->ifname, addr, mac);
+		netd_dhcp_arp_close(d);
+		dhcp_client_probe_done(d->client, true);
+		break;
+	case NETD_ACD_EVENT_DEFENDED:
+		log_warning("%s: %s claims %s too; defending it",
+			    d->netd->ifname, mac, addr);
+		break;
+	case NETD_ACD_EVENT_LOST:
+		log_warning("%s: %s claims %s again; giving it up",
+			    d->netd->ifname, mac, addr);
+		netd_dhcp_arp_close(d);
+		dhcp_client_conflict(d->client);
+		break;
+	}
+}
+
+static const struct netd_acd_ops netd_dhcp_acd_ops = {
+	.send = netd_dhcp_arp_send,
+	.set_timer = netd_dhcp_arp_set_timer,
+	.now = netd_dhcp_now,
+	.event = netd_dhcp_acd_event,
+};
+
+/*
+ * The engine's probe: detection starts for @addr and runs as long as
+ * the lease; whether BOUND waits for its verdict is the engine's
+ * (--arp-probe-mode).
+ */
+static int netd_dhcp_probe(void *data, struct in_addr addr)
+{
+	struct netd_dhcp *d = data;
+	char a[INET_ADDRSTRLEN];
+	int r;
+
+	if (d->netd->arp_probe_usec == 0)
+		return -ECANCELED;
+
+	inet_ntop(AF_INET, &addr, a, sizeof(a));
+	r = netd_dhcp_arp_open(d, addr);
+	if (r >= 0)
+		r = netd_acd_start(d->acd, addr);
+	if (r < 0) {
+		log_warning("%s: cannot watch %s for address conflicts: %s",
+			    d->netd->ifname, a, strerror(-r));
+		netd_dhcp_acd_stop(d);
+		return r;
+	}
+
+	log_debug("%s: probing %s (RFC 5227)", d->netd->ifname, a);
+	return 0;
+}
+
 static int netd_dhcp_bound(struct netd_dhcp *d)
 {
 	const struct dhcp_lease *l = dhcp_client_lease(d->client);
@@ -341,6 +573,7 @@ static void netd_dhcp_event(void *data, enum dhcp_client_event event)
 		break;
 	case DHCP_CLIENT_EVENT_LOST:
 		log_notice("%s: DHCP lease lost", d->netd->ifname);
+		netd_dhcp_acd_stop(d);
 		d->has_server_mac = false;
 		netd_dhcp_forget(d);
 		netd_apply(d->netd, NULL);
@@ -352,151 +585,6 @@ static void netd_dhcp_event(void *data, enum dhcp_client_event event)
 	}
 
 	netd_dhcp_check_event(d, event);
-}
-
-/* ---- ARP probe (RFC 5227 2.1) ---- */
-
-static void netd_dhcp_probe_stop(struct netd_dhcp *d)
-{
-	d->arp_io = sd_event_source_disable_unref(d->arp_io);
-	if (d->arp_timer)
-		sd_event_source_set_enabled(d->arp_timer, SD_EVENT_OFF);
-	if (d->arp_fd >= 0)
-		close(d->arp_fd);
-	d->arp_fd = -1;
-}
-
-static void netd_dhcp_probe_finish(struct netd_dhcp *d, bool in_use)
-{
-	char addr[INET_ADDRSTRLEN];
-
-	netd_dhcp_probe_stop(d);
-	inet_ntop(AF_INET, &d->probe_addr, addr, sizeof(addr));
-	log_info("%s: ARP probe of %s: %s", d->netd->ifname, addr,
-		 in_use ? "in use" : "free");
-	dhcp_client_probe_done(d->client, in_use);
-}
-
-static int netd_dhcp_probe_send(struct netd_dhcp *d)
-{
-	struct ether_arp a = { 0 };
-	struct sockaddr_ll ll = {
-		.sll_family = AF_PACKET,
-		.sll_protocol = htons(ETH_P_ARP),
-		.sll_ifindex = d->netd->ifindex,
-		.sll_halen = ETH_ALEN,
-	};
-
-	/* Who has the address?  Sender address 0: not claiming it yet. */
-	a.arp_hrd = htons(ARPHRD_ETHER);
-	a.arp_pro = htons(ETH_P_IP);
-	a.arp_hln = ETH_ALEN;
-	a.arp_pln = 4;
-	a.arp_op = htons(ARPOP_REQUEST);
-	memcpy(a.arp_sha, d->netd->mac, ETH_ALEN);
-	memcpy(a.arp_tpa, &d->probe_addr.s_addr, 4);
-	memset(ll.sll_addr, 0xff, ETH_ALEN);
-
-	if (sendto(d->arp_fd, &a, sizeof(a), 0, (struct sockaddr *)&ll,
-		   sizeof(ll)) < 0)
-		return -errno;
-
-	return 0;
-}
-
-static int netd_dhcp_on_arp(sd_event_source *s, int fd, uint32_t revents,
-			    void *userdata)
-{
-	struct netd_dhcp *d = userdata;
-	struct ether_arp a;
-	ssize_t n;
-	bool conflict;
-
-	n = recv(fd, &a, sizeof(a), MSG_DONTWAIT);
-	if (n < (ssize_t)sizeof(a) || ntohs(a.arp_hrd) != ARPHRD_ETHER ||
-	    ntohs(a.arp_pro) != ETH_P_IP || a.arp_hln != ETH_ALEN ||
-	    a.arp_pln != 4 || memcmp(a.arp_sha, d->netd->mac, 6) == 0)
-		return 0;
-
-	/*
-	 * Someone answers for the address, or uses it as its sender, or
-	 * probes for it at the same time (RFC 5227 2.1.1).
-	 */
-	conflict = memcmp(a.arp_spa, &d->probe_addr.s_addr, 4) == 0 ||
-		   (ntohs(a.arp_op) == ARPOP_REQUEST &&
-		    memcmp(a.arp_tpa, &d->probe_addr.s_addr, 4) == 0 &&
-		    a.arp_spa[0] == 0 && a.arp_spa[1] == 0 &&
-		    a.arp_spa[2] == 0 && a.arp_spa[3] == 0);
-	if (conflict)
-		netd_dhcp_probe_finish(d, true);
-
-	return 0;
-}
-
-static int netd_dhcp_on_arp_timer(sd_event_source *s, uint64_t usec,
-				  void *userdata)
-{
-	struct netd_dhcp *d = userdata;
-	uint64_t wait = d->netd->arp_probe_usec;
-	int r;
-
-	if (d->probes_sent >= NETD_ARP_PROBES) {
-		netd_dhcp_probe_finish(d, false);
-		return 0;
-	}
-
-	r = netd_dhcp_probe_send(d);
-	if (r < 0)
-		log_warning("%s: failed to send an ARP probe: %s",
-			    d->netd->ifname, strerror(-r));
-	d->probes_sent++;
-
-	if (d->probes_sent == NETD_ARP_PROBES)
-		wait *= NETD_ARP_FINAL_WAIT;
-
-	sd_event_source_set_time(d->arp_timer, usec + wait);
-	sd_event_source_set_enabled(d->arp_timer, SD_EVENT_ONESHOT);
-	return 0;
-}
-
-static int netd_dhcp_probe(void *data, struct in_addr addr)
-{
-	struct netd_dhcp *d = data;
-	struct sockaddr_ll ll = {
-		.sll_family = AF_PACKET,
-		.sll_protocol = htons(ETH_P_ARP),
-		.sll_ifindex = d->netd->ifindex,
-	};
-	int r;
-
-	if (d->netd->arp_probe_usec == 0)
-		return -ECANCELED;
-
-	netd_dhcp_probe_stop(d);
-	d->arp_fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC |
-			   SOCK_NONBLOCK, htons(ETH_P_ARP));
-	if (d->arp_fd < 0)
-		return -errno;
-
-	if (bind(d->arp_fd, (struct sockaddr *)&ll, sizeof(ll)) < 0) {
-		r = -errno;
-		netd_dhcp_probe_stop(d);
-		return r;
-	}
-
-	r = sd_event_add_io(d->netd->event, &d->arp_io, d->arp_fd, EPOLLIN,
-			    netd_dhcp_on_arp, d);
-	if (r < 0) {
-		netd_dhcp_probe_stop(d);
-		return r;
-	}
-
-	d->probe_addr = addr;
-	d->probes_sent = 0;
-	/* The first probe at once: the timer sends it from the loop. */
-	sd_event_source_set_time(d->arp_timer, netd_dhcp_now(d));
-	sd_event_source_set_enabled(d->arp_timer, SD_EVENT_ONESHOT);
-	return 0;
 }
 
 static const struct dhcp_client_ops netd_dhcp_ops = {
@@ -678,6 +766,8 @@ int netd_dhcp_new(struct netd_dhcp **out, struct netd *n)
 
 	r = dhcp_client_new(&d->client, n->mac, &netd_dhcp_ops, d);
 	if (r >= 0)
+		r = netd_acd_new(&d->acd, n->mac, &netd_dhcp_acd_ops, d);
+	if (r >= 0)
 		r = sd_event_add_time(n->event, &d->timer, CLOCK_BOOTTIME,
 				      0, 10000,
 				      netd_dhcp_on_timer, d);
@@ -699,6 +789,9 @@ int netd_dhcp_new(struct netd_dhcp **out, struct netd *n)
 	sd_event_source_set_enabled(d->check_timer, SD_EVENT_OFF);
 	if (n->retransmit_usec)
 		dhcp_client_set_retransmit(d->client, n->retransmit_usec);
+	if (n->arp_probe_usec)
+		netd_acd_set_interval(d->acd, n->arp_probe_usec);
+	dhcp_client_set_probe_first(d->client, n->arp_probe_first);
 
 	*out = d;
 	return 0;
@@ -706,7 +799,7 @@ int netd_dhcp_new(struct netd_dhcp **out, struct netd *n)
 
 static void netd_dhcp_close(struct netd_dhcp *d)
 {
-	netd_dhcp_probe_stop(d);
+	netd_dhcp_acd_stop(d);
 	netd_dhcp_check_end(d);
 	d->has_server_mac = false;
 	d->io = sd_event_source_disable_unref(d->io);
@@ -744,6 +837,7 @@ void netd_dhcp_free(struct netd_dhcp *d)
 		netd_dhcp_stop(d);
 
 	dhcp_client_free(d->client);
+	netd_acd_free(d->acd);
 	sd_event_source_disable_unref(d->timer);
 	sd_event_source_disable_unref(d->arp_timer);
 	sd_event_source_disable_unref(d->check_timer);

@@ -715,9 +715,16 @@ static void netd_usage(FILE *f)
 		"(none: touch nothing)\n"
 		"  --dhcp-retransmit-ms N first DHCP retransmission delay "
 		"(default 4000; tests)\n"
-		"  --arp-probe-ms N       ARP probe interval before using a "
-		"new address\n"
-		"                         (default 1000, 0: no probe)\n"
+		"  --arp-probe-ms N       RFC 5227 ARP probe interval "
+		"(default 1000; 0: no\n"
+		"                         address conflict detection at "
+		"all)\n"
+		"  --arp-probe-mode MODE  background (default): use a new "
+		"address at once,\n"
+		"                         probe it meanwhile and give it up "
+		"on a conflict;\n"
+		"                         first: probe before using it "
+		"(4 intervals)\n"
 		"  --help\n");
 }
 
@@ -726,7 +733,20 @@ struct netd_options {
 	const char *ifname;
 	unsigned long retransmit_ms;
 	unsigned long arp_probe_ms;
+	bool arp_probe_first;
 };
+
+static int netd_parse_probe_mode(const char *arg, struct netd_options *o)
+{
+	if (strcmp(arg, "background") == 0 || strcmp(arg, "first") == 0) {
+		o->arp_probe_first = arg[0] == 'f';
+		return 0;
+	}
+
+	fprintf(stderr, "netd: --arp-probe-mode must be background or "
+		"first\n");
+	return -EINVAL;
+}
 
 static int netd_parse_options(int argc, char **argv, struct netd_options *o)
 {
@@ -735,6 +755,7 @@ static int netd_parse_options(int argc, char **argv, struct netd_options *o)
 		{ "interface", required_argument, NULL, 'i' },
 		{ "dhcp-retransmit-ms", required_argument, NULL, 'R' },
 		{ "arp-probe-ms", required_argument, NULL, 'A' },
+		{ "arp-probe-mode", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -768,6 +789,10 @@ static int netd_parse_options(int argc, char **argv, struct netd_options *o)
 					"0..10000\n");
 				return -EINVAL;
 			}
+			break;
+		case 'M':
+			if (netd_parse_probe_mode(optarg, o) < 0)
+				return -EINVAL;
 			break;
 		case 'h':
 			netd_usage(stdout);
@@ -805,6 +830,7 @@ int main(int argc, char **argv)
 	n.ifname = o.ifname ? strdup(o.ifname) : NULL;
 	n.retransmit_usec = o.retransmit_ms * 1000ull;
 	n.arp_probe_usec = o.arp_probe_ms * 1000ull;
+	n.arp_probe_first = o.arp_probe_first;
 
 	r = netd_setup(&n, o.state_dir);
 	if (r >= 0) {

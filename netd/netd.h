@@ -54,6 +54,7 @@ struct netd {
 	uint8_t mac[6];
 	uint64_t retransmit_usec;	/* 0: the engine's default */
 	uint64_t arp_probe_usec;	/* RFC 5227 probe interval; 0 off */
+	bool arp_probe_first;		/* BOUND only after the probe */
 	char *state_dir;
 
 	enum netd_mode mode;

@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# RFC 5227 probe + DHCPDECLINE: the server's namespace already holds
-# 10.77.0.120, which the scripted server offers first.  netd's ARP probe
-# gets an answer, so it declines (option 50 = 10.77.0.120, option 54 =
-# the server), waits, discovers again and takes 10.77.0.121; the taken
-# address never reaches the interface.
+# RFC 5227 probe before use (--arp-probe-mode first) + DHCPDECLINE: the
+# server's namespace already holds 10.77.0.120, which the scripted
+# server offers first.  netd's ARP probe gets an answer, so it declines
+# (option 50 = 10.77.0.120, option 54 = the server), waits, discovers
+# again and takes 10.77.0.121; the taken address never reaches the
+# interface.  tests/netd-conflict.sh covers the default (background).
 . "$top_srcdir/tests/lib.sh"
 dp_unshare_net "$@"
 . "$SRC/tests/net/netns.sh"
@@ -27,7 +28,7 @@ ip -n "$NS_PHONE" monitor address > "$WORK/ipmon.log" 2>&1 &
 DP_PIDS="$!:ipmon $DP_PIDS"
 
 netns_start_netd --interface "$VETH_PHONE" --dhcp-retransmit-ms 300 \
-	--arp-probe-ms 100
+	--arp-probe-ms 100 --arp-probe-mode first
 netd_wait_prop 15 bound State
 [ "$(netd_prop Address)" = 10.77.0.121 ] ||
 	dp_fail "Address is '$(netd_prop Address)', expected 10.77.0.121"

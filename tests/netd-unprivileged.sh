@@ -40,7 +40,9 @@ dp_wait_name org.deskphone.Net
 netd_wait_prop 20 bound State
 addr=$(netd_prop Address)
 [ "$(ps -o user= -p "$(dp_pid netd)")" = nobody ] || dp_fail "netd not nobody"
-grep -q "ARP probe of $addr: free" "$WORK/netd.log" || dp_fail "no ARP probe"
+# BOUND comes first; the probe's verdict 4 intervals later.
+dp_wait_for 3 grep -q "ARP probe of $addr: free" "$WORK/netd.log" ||
+	dp_fail "no ARP probe"
 ip -n "$NS_PHONE" -4 -o addr show dev "$VETH_PHONE" | grep -q "inet $addr/" ||
 	dp_fail "$addr not applied"
 grep -q "^ADDRESS=$addr$" "$WORK/state/netd.lease" || dp_fail "lease not saved"

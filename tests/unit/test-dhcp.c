@@ -284,7 +284,7 @@ static void test_builder_limits(void)
 
 /* ---- the fake transport, clock and random source ---- */
 
-#define FAKE_MAX_SENT 32
+#define FAKE_MAX_SENT 48
 
 struct fake {
 	uint8_t sent[FAKE_MAX_SENT][DHCP_PACKET_MAX];
@@ -1065,6 +1065,193 @@ static void test_client_probe_decline(void)
 	dhcp_client_free(f.client);
 }
 
+/* A fake client that probes in the background (netd's default). */
+static void fake_init_background(struct fake *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->now = 1000 * DHCP_USEC_PER_SEC;
+	f->timer = DHCP_TIME_INFINITY;
+	f->random_value = 0x54637a56;
+	if (dhcp_client_new(&f->client, test_mac, &fake_probe_ops, f) < 0)
+		abort();
+	dhcp_client_set_probe_first(f->client, false);
+}
+
+/* Offer and ACK of the known lease again, from INIT's timer. */
+static void fake_rebind(struct fake *f)
+{
+	uint8_t buf[DHCP_PACKET_MAX];
+	size_t len;
+
+	fake_fire(f);
+	CHECK_EQ(dhcp_client_state(f->client), DHCP_CLIENT_SELECTING);
+	CHECK_EQ(((const uint8_t *)fake_last(f, &len))[242], DHCP_DISCOVER);
+	len = test_reply(buf, DHCP_OFFER, ntohl(fake_last(f, &len)->xid),
+			 "10.77.0.1");
+	CHECK_EQ(dhcp_client_receive(f->client, buf, len), 0);
+	len = test_reply(buf, DHCP_ACK, ntohl(fake_last(f, &len)->xid),
+			 "10.77.0.1");
+	CHECK_EQ(dhcp_client_receive(f->client, buf, len), 0);
+}
+
+/*
+ * In the background: BOUND at the ACK, the probe started with it; no
+ * conflict leaves the lease alone, the T1 timer included.
+ */
+static void test_client_background_free(void)
+{
+	uint8_t buf[DHCP_PACKET_MAX];
+	struct fake f;
+	size_t len;
+	uint64_t t1;
+	unsigned int n;
+
+	fake_init_background(&f);
+	fake_bind(&f);
+	CHECK_EQ(dhcp_client_state(f.client), DHCP_CLIENT_BOUND);
+	CHECK_EQ(f.n_bound, 1);
+	CHECK_EQ(f.n_probes, 1);
+	CHECK_EQ(f.probed.s_addr, test_addr("10.77.0.126"));
+	CHECK(dhcp_client_lease(f.client) != NULL);
+	t1 = f.sent_at[1] + 60 * DHCP_USEC_PER_SEC;
+	CHECK_EQ(f.timer, t1);
+
+	n = f.n_sent;
+	f.now += 4 * DHCP_USEC_PER_SEC;
+	dhcp_client_probe_done(f.client, false);
+	CHECK_EQ(dhcp_client_state(f.client), DHCP_CLIENT_BOUND);
+	CHECK_EQ(f.n_sent, n);
+	CHECK_EQ(f.n_bound, 1);
+	CHECK_EQ(f.n_lost, 0);
+	CHECK_EQ(f.n_declined, 0);
+	CHECK_EQ(f.timer, t1);
+
+	/* Once answered, a stray "in use" changes nothing. */
+	dhcp_client_probe_done(f.client, true);
+	CHECK_EQ(dhcp_client_state(f.client), DHCP_CLIENT_BOUND);
+	CHECK_EQ(f.n_sent, n);
+
+	/* A renewal of the same address is not probed again. */
+	CHECK_EQ(dhcp_client_renew(f.client), 0);
+	len = test_reply(buf, DHCP_ACK, ntohl(fake_last(&f, &len)->xid),
+			 "10.77.0.1");
+	CHECK_EQ(dhcp_client_receive(f.client, buf, len), 0);
+	CHECK_EQ(dhcp_client_state(f.client), DHCP_CLIENT_BOUND);
+	CHECK_EQ(f.n_bound, 2);
+	CHECK_EQ(f.n_probes, 1);
+	CHECK_EQ(f.n_lost, 0);
+	dhcp_client_free(f.client);
+}
+
+/*
+ * In use, found after BOUND: DECLINE, the lease LOST, INIT 10 s later,
+ * then a new exchange that is probed again.
+ */
+static void test_client_background_decline(void)
+{
+	struct fake f;
+	struct test_find t;
+	const struct dhcp_header *h;
+	size_t len;
+	uint32_t v;
+
+	fake_init_background(&f);
+	fake_bind(&f);
+	CHECK_EQ(dhcp_client_state(f.client), DHCP_CLIENT_BOUND);
+	f.now += 5000;
+
+	dhcp_client_probe_done(f.client, true);
+	CHECK_EQ(f.n_lost, 1);
+	CHECK_EQ(f.n_declined, 1);
+	CHECK_EQ(dhcp_client_state(f.client), DHCP_CLIENT_INIT);
+	CHECK(dhcp_client_lease(f.client) == NULL);
+	h = fake_last(&f, &len);
+	CHECK_EQ(((const uint8_t *)h)[242], DHCP_DECLINE);
+	CHECK_EQ(h->ciaddr, 0);
+	CHECK_EQ(f.sent_src[f.n_sent - 1].s_addr, INADDR_ANY);
+	CHECK_EQ(f.sent_dst[f.n_sent - 1].s_addr, INADDR_BROADCAST);
+	t = fake_option(&f, DHCP_OPTION_REQUESTED_IP);
+	CHECK_EQ(t.len, 4);
+	memcpy(&v, t.data, 4);
+	CHECK_EQ(v, test_addr("10.77.0.126"));
+	t = fake_option(&f, DHCP_OPTION_SERVER_ID);
+	CHECK_EQ(t.len, 4);
+	memcpy(&v, t.data, 4);
+	CHECK_EQ(v, test_addr("10.77.0.1"));
+	CHECK_EQ(f.timer, f.now + 10 * DHCP_USEC_PER_SEC);
+
+	/* The answer is used once. */
+	dhcp_client_probe_done(f.client, true);
+	CHECK_EQ(f.n_declined, 1);
+
+	fake_rebind(&f);
+	CHECK_EQ(dhcp_client_state(f.client), DHCP_CLIENT_BOUND);
+	CHECK_EQ(f.n_bound, 2);
+	CHECK_EQ(f.n_probes, 2);
+	dhcp_client_probe_done(f.client, false);
+	CHECK_EQ(dhcp_client_state(f.client), DHCP_CLIENT_BOUND);
+	CHECK_EQ(f.n_lost, 1);
+	dhcp_client_free(f.client);
+}
+
+/*
+ * A conflict after the window (ACD gave the address up): RELEASE to
+ * the server, the lease LOST, INIT 10 s later; no lease: -ENOTCONN.
+ */
+static void test_client_background_conflict(void)
+{
+	struct fake f;
+	const struct dhcp_header *h;
+	size_t len;
+
+	fake_init_background(&f);
+	CHECK_EQ(dhcp_client_conflict(f.client), -ENOTCONN);
+	fake_bind(&f);
+	dhcp_client_probe_done(f.client, false);
+	f.now += 30 * DHCP_USEC_PER_SEC;
+
+	CHECK_EQ(dhcp_client_conflict(f.client), 0);
+	CHECK_EQ(f.n_lost, 1);
+	CHECK_EQ(f.n_declined, 0);
+	CHECK_EQ(dhcp_client_state(f.client), DHCP_CLIENT_INIT);
+	h = fake_last(&f, &len);
+	CHECK_EQ(((const uint8_t *)h)[242], DHCP_RELEASE);
+	CHECK_EQ(h->ciaddr, test_addr("10.77.0.126"));
+	CHECK_EQ(f.sent_dst[f.n_sent - 1].s_addr, test_addr("10.77.0.1"));
+	CHECK_EQ(f.timer, f.now + 10 * DHCP_USEC_PER_SEC);
+	CHECK_EQ(dhcp_client_conflict(f.client), -ENOTCONN);
+
+	fake_rebind(&f);
+	CHECK_EQ(dhcp_client_state(f.client), DHCP_CLIENT_BOUND);
+	CHECK_EQ(f.n_probes, 2);
+	dhcp_client_free(f.client);
+}
+
+/*
+ * RFC 5227 2.1.1: more than 10 conflicts in a row slow the next address
+ * to one a minute; a quiet probe resets the count.
+ */
+static void test_client_conflict_rate_limit(void)
+{
+	struct fake f;
+	unsigned int i;
+
+	fake_init_background(&f);
+	fake_bind(&f);
+	for (i = 1; i <= 12; i++) {
+		dhcp_client_probe_done(f.client, true);
+		CHECK_EQ(f.timer - f.now, (i > 10 ? 60 : 10) *
+			 DHCP_USEC_PER_SEC);
+		fake_rebind(&f);
+	}
+
+	CHECK_EQ(f.n_declined, 12);
+	dhcp_client_probe_done(f.client, false);
+	CHECK_EQ(dhcp_client_conflict(f.client), 0);
+	CHECK_EQ(f.timer - f.now, 10 * DHCP_USEC_PER_SEC);
+	dhcp_client_free(f.client);
+}
+
 /* RELEASE: unicast to the server with ciaddr and server id. */
 static void test_client_release(void)
 {
@@ -1395,6 +1582,10 @@ int main(void)
 	test_client_forced_renew();
 	test_client_init_reboot();
 	test_client_probe_decline();
+	test_client_background_free();
+	test_client_background_decline();
+	test_client_background_conflict();
+	test_client_conflict_rate_limit();
 	test_client_release();
 	test_parse_all_options();
 	test_parse_hostile_text();
