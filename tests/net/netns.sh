@@ -39,9 +39,15 @@ netns_up() {
 }
 
 # dnsmasq serving 10.77.0.100-150 on the server's end.
+# netns_start_dnsmasq [IFACE [LINE...]]: on IFACE instead (a bridge),
+# with LINEs added to its configuration.
 netns_start_dnsmasq() {
-	sed -e "s|@DIR@|$WORK|g" -e "s|@IFACE@|$VETH_SRV|g" \
+	local iface=${1:-$VETH_SRV}
+
+	[ $# = 0 ] || shift
+	sed -e "s|@DIR@|$WORK|g" -e "s|@IFACE@|$iface|g" \
 		"$SRC/tests/net/dnsmasq.conf" > "$WORK/dnsmasq.conf"
+	[ $# = 0 ] || printf '%s\n' "$@" >> "$WORK/dnsmasq.conf"
 	dnsmasq --test --conf-file="$WORK/dnsmasq.conf" >/dev/null 2>&1 ||
 		dp_fail "dnsmasq rejects $WORK/dnsmasq.conf"
 	dp_spawn dnsmasq ip netns exec "$NS_SRV" dnsmasq --keep-in-foreground \
