@@ -837,6 +837,42 @@ struct auth_session *auth_session_find(struct auth *auth, const char *cookie,
 	return found;
 }
 
+static uint64_t auth_session_until(const struct auth_session *s)
+{
+	uint64_t idle = s->last_used + AUTH_SESSION_IDLE_USEC;
+	uint64_t max = s->created + AUTH_SESSION_MAX_USEC;
+
+	return idle < max ? idle : max;
+}
+
+uint64_t auth_busy_until(const struct auth *auth)
+{
+	uint64_t until = 0, t;
+	size_t i;
+
+	for (i = 0; i < AUTH_SESSIONS_MAX; i++) {
+		if (!auth->sessions[i].used)
+			continue;
+		t = auth_session_until(&auth->sessions[i]);
+		if (t > until)
+			until = t;
+	}
+
+	for (i = 0; i < AUTH_LIMITS_MAX; i++) {
+		const struct auth_limit *l = &auth->limits[i];
+
+		if (!l->used || !l->failures)
+			continue;
+		t = l->last + AUTH_LIMIT_KEEP_USEC;
+		if (l->locked_until > t)
+			t = l->locked_until;
+		if (t > until)
+			until = t;
+	}
+
+	return until;
+}
+
 void auth_session_end(struct auth_session *session)
 {
 	gnutls_memset(session, 0, sizeof(*session));

@@ -46,6 +46,11 @@
 #define AUTH_CLIENT_MAX 48
 #define AUTH_LOCKOUT_USEC (5ULL * 1000000)
 #define AUTH_LOCKOUT_MAX_USEC (300ULL * 1000000)
+/*
+ * A started webd (socket activation) stays up this long after a failed
+ * login, so that the count is not lost by exiting while it matters.
+ */
+#define AUTH_LIMIT_KEEP_USEC (3600ULL * 1000000)
 
 struct auth_secret {
 	unsigned int iterations;
@@ -189,3 +194,10 @@ void auth_session_end(struct auth_session *session);
 bool auth_csrf_check(const struct auth_session *session, const char *token);
 
 uint64_t auth_now(void);
+
+/*
+ * Until when what only memory holds still matters: the end of the last
+ * live session, and AUTH_LIMIT_KEEP_USEC after the last failed login.
+ * 0 when nothing does.  webd does not exit on idle before then.
+ */
+uint64_t auth_busy_until(const struct auth *auth);

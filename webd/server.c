@@ -34,13 +34,24 @@ struct server {
 	struct MHD_Daemon *mhd;
 	struct MHD_Daemon *redirect;	/* plain HTTP, or NULL */
 	struct server_config config;
-	pthread_mutex_t lock;		/* http_url: read by the main thread */
+	pthread_mutex_t lock;		/* http_url and the fields below */
 	struct auth *auth;
 	struct access *access;
 	char host[64];			/* as in our URL: [v6] or v4 */
 	uint16_t port;
 	char url[80];
 	char http_url[80];
+	uint16_t http_port;		/* bound, once the listener is up */
+	/*
+	 * Under lock, for the idle exit: open connections, when the last
+	 * one closed, and auth_busy_until() as of then.  http_on says
+	 * whether the inherited plain HTTP socket redirects or refuses.
+	 */
+	unsigned int connections;
+	uint64_t last_active;
+	uint64_t busy_until;
+	bool http_on;
+	bool quiesced;
 };
 
 /* Collected request body; one per connection. */
@@ -324,10 +335,17 @@ static enum MHD_Result server_logout(struct MHD_Connection *c,
 
 static int server_start_redirect(struct server *s);
 static void server_stop_redirect(struct server *s);
+static void server_http_on(struct server *s, bool on);
 
 /* Turns the plain HTTP listener on or off, now. */
 static int server_http_set(struct server *s, bool redirect)
 {
+	/* systemd's socket stays: webd refuses on it when off. */
+	if (s->config.http_fd >= 0) {
+		server_http_on(s, redirect);
+		return 0;
+	}
+
 	if (redirect == (s->redirect != NULL))
 		return 0;
 
@@ -943,16 +961,110 @@ static uint16_t server_bound_port(struct MHD_Daemon *mhd, uint16_t asked)
 	return info && info->port ? info->port : asked;
 }
 
+/* The port of a socket we were given; 0 if it cannot be told. */
+static uint16_t server_fd_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return 0;
+	if (ss.ss_family == AF_INET)
+		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return 0;
+}
+
+static uint16_t server_port_of(struct MHD_Daemon *mhd, int fd,
+			       uint16_t asked)
+{
+	uint16_t port = fd >= 0 ? server_fd_port(fd) : 0;
+
+	return port ? port : server_bound_port(mhd, asked);
+}
+
+/* Counts connections of both listeners for server_idle(). */
+static void server_notify(void *cls, struct MHD_Connection *c,
+			  void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct server *s = cls;
+
+	pthread_mutex_lock(&s->lock);
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		s->connections++;
+	} else if (s->connections > 0) {
+		s->connections--;
+		s->last_active = auth_now();
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* As server_notify(), and notes what the HTTPS side holds in memory. */
+static void server_notify_https(void *cls, struct MHD_Connection *c,
+				void **socket_context,
+				enum MHD_ConnectionNotificationCode code)
+{
+	struct server *s = cls;
+	uint64_t until = 0;
+
+	/* s->auth belongs to this thread: read it outside the lock. */
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED)
+		until = auth_busy_until(s->auth);
+
+	server_notify(cls, c, socket_context, code);
+	if (code != MHD_CONNECTION_NOTIFY_CLOSED)
+		return;
+
+	pthread_mutex_lock(&s->lock);
+	s->busy_until = until;
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* The inherited plain HTTP socket while plain HTTP is off: closed. */
+static enum MHD_Result server_http_accept(void *cls,
+					  const struct sockaddr *addr,
+					  socklen_t addrlen)
+{
+	struct server *s = cls;
+	bool on;
+
+	pthread_mutex_lock(&s->lock);
+	on = s->http_on;
+	pthread_mutex_unlock(&s->lock);
+	return on ? MHD_YES : MHD_NO;
+}
+
+static void server_http_on(struct server *s, bool on)
+{
+	char url[80] = "";
+
+	if (on)
+		snprintf(url, sizeof(url), "http://%s:%u/", s->host,
+			 s->http_port);
+
+	pthread_mutex_lock(&s->lock);
+	s->http_on = on;
+	memcpy(s->http_url, url, sizeof(url));
+	pthread_mutex_unlock(&s->lock);
+
+	if (on)
+		log_notice("Plain HTTP at %s redirects to HTTPS", url);
+	else if (s->config.http_fd >= 0)
+		log_notice("Plain HTTP is off: its socket closes every "
+			   "connection");
+}
+
 static int server_start_redirect(struct server *s)
 {
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
-			     MHD_USE_ERROR_LOG;
+			     MHD_USE_ERROR_LOG | MHD_USE_ITC;
 	const struct server_config *config = &s->config;
 	struct sockaddr_storage ss;
-	char host[64], url[80];
 	bool ipv6;
 
-	server_address(config, &ss, &ipv6, host, sizeof(host));
+	server_address(config, &ss, &ipv6, NULL, 0);
 	if (ipv6) {
 		flags |= MHD_USE_IPv6;
 		((struct sockaddr_in6 *)&ss)->sin6_port =
@@ -962,10 +1074,16 @@ static int server_start_redirect(struct server *s)
 			htons(config->http_port);
 	}
 
-	s->redirect = MHD_start_daemon(flags, config->http_port, NULL, NULL,
+	/* An inherited socket (-1: none) replaces the address. */
+	s->redirect = MHD_start_daemon(flags, config->http_port,
+				       server_http_accept, s,
 				       server_redirect_handle, s,
 				       MHD_OPTION_SOCK_ADDR,
 				       (struct sockaddr *)&ss,
+				       MHD_OPTION_LISTEN_SOCKET,
+				       config->http_fd,
+				       MHD_OPTION_NOTIFY_CONNECTION,
+				       server_notify, s,
 				       MHD_OPTION_CONNECTION_LIMIT,
 				       SERVER_CONNECTIONS_MAX,
 				       MHD_OPTION_PER_IP_CONNECTION_LIMIT,
@@ -983,12 +1101,9 @@ static int server_start_redirect(struct server *s)
 		return -EADDRNOTAVAIL;
 	}
 
-	snprintf(url, sizeof(url), "http://%s:%u/", host,
-		 server_bound_port(s->redirect, config->http_port));
-	pthread_mutex_lock(&s->lock);
-	memcpy(s->http_url, url, sizeof(url));
-	pthread_mutex_unlock(&s->lock);
-	log_notice("Plain HTTP at %s redirects to HTTPS", url);
+	s->http_port = server_port_of(s->redirect, config->http_fd,
+				      config->http_port);
+	server_http_on(s, config->http_fd < 0 || config->http_redirect);
 	return 0;
 }
 
@@ -1012,7 +1127,7 @@ int server_start(const struct server_config *config, struct auth *auth,
 		 struct access *access, struct server **out)
 {
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
-			     MHD_USE_ERROR_LOG | MHD_USE_TLS;
+			     MHD_USE_ERROR_LOG | MHD_USE_TLS | MHD_USE_ITC;
 	struct sockaddr_storage ss;
 	struct server *s;
 	bool ipv6;
@@ -1029,6 +1144,7 @@ int server_start(const struct server_config *config, struct auth *auth,
 	s->auth = auth;
 	s->access = access;
 	s->config = *config;
+	s->last_active = auth_now();
 	pthread_mutex_init(&s->lock, NULL);
 	server_address(config, &ss, &ipv6, s->host, sizeof(s->host));
 
@@ -1038,6 +1154,9 @@ int server_start(const struct server_config *config, struct auth *auth,
 	s->mhd = MHD_start_daemon(flags, config->port, NULL, NULL,
 				  server_handle, s,
 				  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+				  MHD_OPTION_LISTEN_SOCKET, config->https_fd,
+				  MHD_OPTION_NOTIFY_CONNECTION,
+				  server_notify_https, s,
 				  MHD_OPTION_HTTPS_MEM_KEY,
 				  config->tls->key_pem,
 				  MHD_OPTION_HTTPS_MEM_CERT,
@@ -1068,11 +1187,12 @@ int server_start(const struct server_config *config, struct auth *auth,
 		return -EADDRNOTAVAIL;
 	}
 
-	s->port = server_bound_port(s->mhd, config->port);
+	s->port = server_port_of(s->mhd, config->https_fd, config->port);
 	snprintf(s->url, sizeof(s->url), "https://%s:%u/", s->host, s->port);
 	log_info("Serving the admin pages at %s", s->url);
 
-	if (config->http_redirect && server_start_redirect(s) < 0) {
+	if ((config->http_redirect || config->http_fd >= 0) &&
+	    server_start_redirect(s) < 0) {
 		server_stop(s);
 		return -EADDRNOTAVAIL;
 	}
@@ -1104,4 +1224,47 @@ void server_http_url(struct server *server, char *buf, size_t len)
 	pthread_mutex_lock(&server->lock);
 	snprintf(buf, len, "%s", server->http_url);
 	pthread_mutex_unlock(&server->lock);
+}
+
+bool server_idle(struct server *server, uint64_t idle_usec)
+{
+	uint64_t now = auth_now();
+	bool idle;
+
+	pthread_mutex_lock(&server->lock);
+	idle = server->connections == 0 &&
+	       now - server->last_active >= idle_usec &&
+	       now >= server->busy_until;
+	pthread_mutex_unlock(&server->lock);
+	return idle;
+}
+
+unsigned int server_connections(struct server *server)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&server->lock);
+	n = server->connections;
+	pthread_mutex_unlock(&server->lock);
+	return n;
+}
+
+/* Our copies of the listening sockets; systemd keeps its own. */
+void server_quiesce(struct server *server)
+{
+	MHD_socket fd;
+
+	if (server->quiesced)
+		return;
+
+	server->quiesced = true;
+	fd = MHD_quiesce_daemon(server->mhd);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+	if (!server->redirect)
+		return;
+
+	fd = MHD_quiesce_daemon(server->redirect);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
 }

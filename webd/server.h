@@ -25,6 +25,14 @@ struct server_config {
 	bool http_redirect;		/* at start: plain HTTP on http_port */
 	uint16_t http_port;		/* 0: any free port */
 	const struct tls_creds *tls;	/* must outlive the server */
+	/*
+	 * Listening sockets from systemd (socket activation), or -1:
+	 * webd binds address and port itself.  An inherited http_fd is
+	 * always served: redirects while plain HTTP is on, else every
+	 * connection is closed (the socket is systemd's to keep).
+	 */
+	int https_fd;
+	int http_fd;
 };
 
 struct server;
@@ -48,3 +56,18 @@ const char *server_url(const struct server *server);
  * with the Web_Plain_HTTP setting, so it is copied under a lock.
  */
 void server_http_url(struct server *server, char *buf, size_t len);
+
+/*
+ * Idle: no connection open, none for @idle_usec, and nothing in memory
+ * that would be lost by exiting (auth_busy_until()).
+ */
+bool server_idle(struct server *server, uint64_t idle_usec);
+
+/* Open connections of both listeners. */
+unsigned int server_connections(struct server *server);
+
+/*
+ * Stops accepting before an idle exit: new connections wait in the
+ * listen queue of systemd's socket for the next webd.
+ */
+void server_quiesce(struct server *server);

@@ -171,6 +171,45 @@ static void test_sessions(void)
 	free(auth);
 }
 
+/* What keeps a socket-activated webd from exiting on idle. */
+static void test_busy_until(void)
+{
+	struct auth *auth = calloc(1, sizeof(*auth));
+	char cookie[AUTH_TOKEN_HEX];
+	struct auth_session *s;
+	unsigned int retry = 0;
+	uint64_t t = 1000000;
+
+	CHECK(auth_secret_new("pw", &auth->secret) == 0);
+	CHECK(auth_busy_until(auth) == 0);
+
+	/* A session: until its idle end, slid along by each use... */
+	CHECK(LOGIN(AUTH_ADMIN, "pw", t, cookie) == 0);
+	CHECK(auth_busy_until(auth) == t + AUTH_SESSION_IDLE_USEC);
+	s = auth_session_find(auth, cookie, t + 1000);
+	CHECK(s != NULL);
+	CHECK(auth_busy_until(auth) == t + 1000 + AUTH_SESSION_IDLE_USEC);
+	if (!s) {
+		free(auth);
+		return;
+	}
+
+	/* ...but never past its maximum life. */
+	s->last_used = t + AUTH_SESSION_MAX_USEC - 10;
+	CHECK(auth_busy_until(auth) == t + AUTH_SESSION_MAX_USEC);
+
+	/* Logged out: nothing left. */
+	auth_session_end(s);
+	CHECK(auth_busy_until(auth) == 0);
+
+	/* A failed login keeps its count for AUTH_LIMIT_KEEP_USEC. */
+	CHECK(LOGIN(AUTH_ADMIN, "bad", t, cookie) == -EACCES);
+	CHECK(auth_busy_until(auth) == t + AUTH_LIMIT_KEEP_USEC);
+	CHECK(LOGIN(AUTH_ADMIN, "pw", t + 1, cookie) == 0);
+	CHECK(auth_busy_until(auth) == t + 1 + AUTH_SESSION_IDLE_USEC);
+	free(auth);
+}
+
 /* Lockouts are per client and account; the table stays bounded. */
 static void test_limits(void)
 {
@@ -407,6 +446,7 @@ int main(void)
 	else
 		failures++;
 	test_sessions();
+	test_busy_until();
 	test_limits();
 	test_length();
 	test_client_key();
