@@ -9,7 +9,9 @@
 # - SIGKILL to each daemon: restarted within 2 s, parameters kept;
 # - SIGSTOP: the watchdog restarts the daemon (each that pings);
 # - netd's reset (exit 75 after a NAK on Renew()) restarts netd and
-#   sipd (new PIDs, a new address), and not audiod.
+#   sipd (new PIDs, a new address), and not audiod;
+# - webd runs on demand: not at boot, started by a bus call or an HTTPS
+#   connection to deskphone-webd.socket, and again after its idle exit.
 # With DP_SUPERVISE_MODE=register (tests/systemd-register.sh) it skips
 # the kills and checks the registrations instead: sipd registers after
 # the boot, and again from the new address after the reset.
@@ -97,10 +99,14 @@ prop_is() { [ "$(prop "$2" "$3" "$4")" = "$1" ]; }
 now() { date +%s%N; }
 ms_since() { echo $((($(now) - $1) / 1000000)); }
 
-for d in audiod netd sipd webd; do
+for d in audiod netd sipd; do
 	dp_wait_for 10 active $d ||
 		dp_fail "deskphone-$d.service is $(ctl is-active deskphone-$d)"
 done
+# webd on demand: only its socket is up after the boot.
+dp_wait_for 10 sh -c "$SDNS ctl -q is-active deskphone-webd.socket" ||
+	dp_fail "deskphone-webd.socket is not listening"
+active webd && dp_fail "webd runs at boot; it should wait for its socket"
 [ "$(ctl show deskphone-sipd.service -p User --value)" = deskphone ] ||
 	dp_fail "sipd does not run as user deskphone"
 dp_wait_for 20 prop_is bound Net Net1 State ||
@@ -115,7 +121,11 @@ bus call org.deskphone.Sip /org/deskphone/Sip org.deskphone.Parameters1 \
 	dp_fail "cannot configure line 1"
 param_set Audio RTP_Port_Max 20000
 param_set Net DHCP_Vendor_Class supervised-test
+# A call to org.deskphone.Web starts webd (bus activation).
 webd_url=$(prop Web Web1 Url)
+[ "$webd_url" = https://127.0.0.1:8443/ ] ||
+	dp_fail "webd's Url is '$webd_url' after bus activation"
+active webd || dp_fail "bus activation did not start webd"
 
 settings_kept() {
 	[ "$(param_get Sip Display_Name_1_)" = Supervised ] &&
@@ -252,6 +262,34 @@ if [ "$mode" = restarts ]; then
 	active webd ||
 		dp_fail "deskphone-webd.service not active after activation"
 	dp_log "bus activation started deskphone-webd.service"
+fi
+# Socket activation: an HTTPS connection starts webd; with a short
+# --idle-exit it exits when idle (status 0), the socket stays, and the
+# next connection starts a new webd.
+https_status() {
+	inside curl -sk --max-time 20 -o /dev/null -w '%{http_code}' \
+		https://127.0.0.1:8443/login
+}
+if [ "$mode" = restarts ]; then
+	sed -i 's/^WEBD_OPTIONS="\(.*\)"$/WEBD_OPTIONS="\1 --idle-exit 2"/' \
+		"$SDNS_BASE/etc-default/deskphone"
+	ctl stop deskphone-webd.service
+	active webd && dp_fail "webd did not stop"
+	[ "$(https_status)" = 200 ] || dp_fail "HTTPS not served on demand"
+	active webd || dp_fail "a connection did not start webd"
+	old=$(main_pid webd)
+	t=$(now)
+	dp_wait_for 15 sh -c "! $SDNS ctl -q is-active deskphone-webd" ||
+		dp_fail "webd did not exit when idle"
+	r=$(ctl show deskphone-webd.service -p Result --value)
+	[ "$r" = success ] || dp_fail "webd's idle exit has result $r"
+	ctl -q is-active deskphone-webd.socket ||
+		dp_fail "deskphone-webd.socket stopped with webd"
+	dp_log "webd exited idle $(ms_since "$t") ms after the request"
+	[ "$(https_status)" = 200 ] ||
+		dp_fail "HTTPS not served again after the idle exit"
+	restarted webd "$old" || dp_fail "no new webd after the idle exit"
+	dp_log "socket activation started webd again (pid $(main_pid webd))"
 fi
 # Stopping the target stops every daemon, each cleanly on SIGTERM.
 if [ "$mode" = restarts ]; then

@@ -21,8 +21,8 @@ done
 
 cd "$WORK/units"
 out=$(SYSTEMD_LOG_LEVEL=warning systemd-analyze verify --man=no \
-	./*.service ./deskphone.target 2>&1 | grep -v -e 'dbus.socket' \
-	-e 'Unit dbus.socket not found')
+	./*.service ./*.socket ./deskphone.target 2>&1 |
+	grep -v -e 'dbus.socket' -e 'Unit dbus.socket not found')
 [ -z "$out" ] || dp_fail "systemd-analyze verify: $out"
 
 for u in ./*.service; do
@@ -51,9 +51,30 @@ for d in audiod netd sipd webd; do
 	part=deskphone.target
 	[ $d = sipd ] && part="$part deskphone-netd.service"
 	key PartOf "$part" "$u"
-	grep -q "^Wants=.*$u" deskphone.target ||
-		dp_fail "deskphone.target does not want $u"
+	# webd on demand: the target wants its socket, not the service.
+	want=$u
+	[ $d = webd ] && want=deskphone-webd.socket
+	grep -q "^Wants=.*$want" deskphone.target ||
+		dp_fail "deskphone.target does not want $want"
 done
+grep -q "^Wants=.*deskphone-webd.service" deskphone.target &&
+	dp_fail "deskphone.target starts webd at boot, not on demand"
+# The sockets webd takes by name (FileDescriptorName=), both IPv4 as the
+# service's --listen 0.0.0.0, and the service's idle exit.
+key FileDescriptorName https deskphone-webd.socket
+key FileDescriptorName http deskphone-webd-http.socket
+key ListenStream 0.0.0.0:8443 deskphone-webd.socket
+key ListenStream 0.0.0.0:8080 deskphone-webd-http.socket
+key Service deskphone-webd.service deskphone-webd.socket
+key Service deskphone-webd.service deskphone-webd-http.socket
+grep -q '^Environment="WEBD_OPTIONS=--listen 0.0.0.0 ' \
+	deskphone-webd.service ||
+	dp_fail "deskphone-webd.service does not listen on 0.0.0.0"
+grep -q '^ExecStart=.*/webd --idle-exit 300 \$WEBD_OPTIONS$' \
+	deskphone-webd.service ||
+	dp_fail "deskphone-webd.service has no --idle-exit 300"
+grep -q '^WantedBy=' deskphone-webd.service &&
+	dp_fail "deskphone-webd.service is installed to start at boot"
 key Upholds deskphone-sipd.service deskphone-netd.service
 key BindsTo deskphone-netd.service deskphone-sipd.service
 key CapabilityBoundingSet "CAP_NET_ADMIN CAP_NET_RAW" deskphone-netd.service

@@ -3,7 +3,8 @@
 # Builds the test variant of the phone's units and the file system
 # pieces the supervision test binds into systemd's namespace:
 #   units.sh SRC BUILD DIR
-# DIR/units       systemd/*.in with the paths filled in, plus a system
+# DIR/units       systemd/*.in (services, webd's sockets, the target)
+#                 with the paths filled in, plus a system
 #                 bus (dbus.socket, dbus.service) as on Debian
 # DIR/sbin        the four binaries (bound on /usr/local/sbin: the units'
 #                 PrivateTmp= hides a build tree under /tmp)
@@ -52,6 +53,11 @@ done
 sed -e "s|@docdir@|/usr/share/doc/deskphone|g" \
 	-e "s|^\[Unit\]$|[Unit]\nDefaultDependencies=no|" \
 	"$src/systemd/deskphone.target.in" > "$dir/units/deskphone.target"
+for f in "$src"/systemd/*.socket.in; do
+	sed -e "s|@docdir@|/usr/share/doc/deskphone|g" \
+		-e "s|^\[Unit\]$|[Unit]\nDefaultDependencies=no|" \
+		"$f" > "$dir/units/$(basename "$f" .in)"
+done
 
 cat > "$dir/units/dbus.socket" <<EOU
 [Unit]
