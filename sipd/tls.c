@@ -208,14 +208,16 @@ static void sipd_tls_notify(struct sipd_tls_conn *c, bool ok,
 /*
  * The text of the first error in this thread's OpenSSL queue (the
  * cause; the ones after it say where it was passed on), then an empty
- * queue.
+ * queue.  A failed system call is queued with its errno.
  */
 static const char *sipd_tls_err(char *buf, size_t len)
 {
 	unsigned long e = ERR_peek_error();
 	const char *reason = e ? ERR_reason_error_string(e) : NULL;
 
-	if (reason)
+	if (e && ERR_SYSTEM_ERROR(e))
+		snprintf(buf, len, "%s", strerror(ERR_GET_REASON(e)));
+	else if (reason)
 		snprintf(buf, len, "%s", reason);
 	else if (e)
 		ERR_error_string_n(e, buf, len);
