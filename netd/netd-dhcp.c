@@ -11,6 +11,10 @@
  * packet socket sees the reply whatever the server does and whatever
  * rp_filter says, and it keeps working once RENEWING sends unicast.
  * A socket filter keeps everything but UDP to port 68 in the kernel.
+ *
+ * The RFC 5227 engine (netd-acd.h) gets a second packet socket for ARP
+ * and a timer of its own; it checks each new address of the DHCP
+ * engine (ops->probe) and tells it what it found.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -36,6 +40,7 @@
 #include "netd-acd.h"
 #include "netd-netlink.h"
 #include "netd.h"
+
 /* A requested renewal gets this many retransmission bases to answer. */
 #define NETD_RENEW_CHECK_BASES 4
 
