@@ -5,7 +5,8 @@
 # /etc/hosts knows), refresh before expiry, wrong password -> failed with
 # a bounded retry rate, new password over Parameters1 -> registered
 # again, invalid values refused, settings kept across a restart, and
-# SIGTERM un-registers.  SIPD_WRAP="valgrind ..." runs sipd under a checker.
+# SIGTERM un-registers, and a cleared Proxy_1_ takes the address of
+# record with it.  SIPD_WRAP="valgrind ..." runs sipd under a checker.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 dp_unshare_net "$@"
 
@@ -220,6 +221,45 @@ mv "$WORK/sipd.log" "$WORK/sipd-first.log"
 sipd_start
 expect_state 10 registered
 [ "$(kam_contacts)" = 1 ] || dp_fail "no binding after the restart"
+
+# Dial a user kamailio does not know, straight at it (the call fails, only
+# the INVITE sipd sends matters) and print its From line.
+dial_from() {
+	local n0
+
+	n0=$(grep -c "sofia: *INVITE sip:2000@127.0.0.1:$KPORT" \
+		"$WORK/sipd.log")
+	busctl --system call "${SIP[@]}" org.deskphone.Sip1 Dial s \
+		"sip:2000@127.0.0.1:$KPORT" || dp_fail "Dial failed"
+	dp_wait_for 5 invites_above "$n0" || dp_fail "no INVITE sent"
+	# the From line of the last such INVITE
+	awk -v r="sofia: *INVITE sip:2000@127.0.0.1:$KPORT" \
+		'$0 ~ r { f = 1 } f && /sofia: *From:/ { l = $0; f = 0 }
+		END { print l }' "$WORK/sipd.log"
+	dp_wait_prop 10 idle "${SIP[@]}" org.deskphone.Sip1 CallState ||
+		dp_fail "the failed call did not end"
+}
+
+invites_above() {
+	[ "$(grep -c "sofia: *INVITE sip:2000@127.0.0.1:$KPORT" \
+		"$WORK/sipd.log")" -gt "$1" ]
+}
+
+dp_log "a cleared Proxy_1_ takes the old address of record with it"
+from=$(dial_from)
+dp_log "registered: $from"
+echo "$from" | grep -q 'sip:1000@localhost' ||
+	dp_fail "registered call not from the address of record: $from"
+params Set ss Proxy_1_ "" || dp_fail "cannot clear Proxy_1_"
+expect_state 10 disabled
+from=$(dial_from)
+dp_log "no proxy: $from"
+echo "$from" | grep -q 'localhost' &&
+	dp_fail "call after clearing Proxy_1_ still from the old AOR: $from"
+echo "$from" | grep -q 'sip:1000@127.0.0.1' ||
+	dp_fail "call without a proxy not from our own address: $from"
+params Set ss Proxy_1_ "localhost:$KPORT" || dp_fail "cannot set Proxy_1_"
+expect_state 10 registered
 
 dp_log "--bind 0.0.0.0: the contact is the address routed to the proxy"
 dp_stop sipd
