@@ -306,6 +306,8 @@ static int param_check_domain_list(const char *value, char *reason,
 	const char *p = value;
 
 	while (*p) {
+		struct in_addr addr;
+		char ip[16];
 		size_t n;
 
 		while (*p == ' ' || *p == ';' || *p == ',')
@@ -315,9 +317,13 @@ static int param_check_domain_list(const char *value, char *reason,
 		if (n == 0)
 			break;
 
-		if (!param_hostname_valid(p, n))
+		/* Admins list a server by its address as often as by name. */
+		snprintf(ip, sizeof(ip), "%.*s", (int)n, p);
+		if (!param_hostname_valid(p, n) &&
+		    (n >= sizeof(ip) || !param_ipv4_parse(ip, &addr)))
 			return param_reason(reason, len,
-					    "'%.*s' is not a domain name",
+					    "'%.*s' is not a domain name or "
+					    "IPv4 address",
 					    (int)(n > 64 ? 64 : n), p);
 
 		p += n;

@@ -20,7 +20,7 @@ enum param_type {
 	PARAM_IPV4,		/* dotted quad, or empty when allowed */
 	PARAM_NETMASK,		/* contiguous IPv4 netmask */
 	PARAM_HOST,		/* host name or IPv4 literal, optional :port */
-	PARAM_DOMAIN_LIST,	/* FQDNs separated by ';' or ',' */
+	PARAM_DOMAIN_LIST,	/* host names or IPv4 addresses, by ";" "," */
 	PARAM_SIP_USER,		/* user part of a SIP URI (RFC 3261 25.1) */
 	PARAM_DEVICE,		/* ALSA PCM name */
 };

@@ -187,6 +187,18 @@ dp_wait_for 5 state_reason_like failed \
 	dp_fail "outside registrar: $(prop RegistrationState)" \
 		"($(prop RegistrationReason))"
 
+dp_log "an IPv4 address in the list"
+params Set ss Restricted_Access_Domains "127.0.0.2" ||
+	dp_fail "an IPv4 address was refused in the list"
+dp_wait_for 5 grep -q 'SIP accepted only from: 127.0.0.2' "$WORK/sipd.log" ||
+	dp_fail "the filter does not take the listed address"
+out=$(probe udp OPTIONS 127.0.0.2)
+[ "$out" = "replies 1: SIP/2.0 200 OK" ] || dp_fail "listed 127.0.0.2: $out"
+out=$(probe udp OPTIONS 127.0.0.4)
+[ "$out" = "replies 0: " ] || dp_fail "unlisted 127.0.0.4: $out"
+params Set ss Restricted_Access_Domains "127.0.0.256" 2> /dev/null &&
+	dp_fail "a bad address was accepted in the list"
+
 dp_log "an empty list opens SIP again"
 params Set ss Restricted_Access_Domains "" || dp_fail "Set failed"
 dp_wait_for 5 grep -q 'Restricted_Access_Domains empty' "$WORK/sipd.log" ||
