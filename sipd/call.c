@@ -348,10 +348,10 @@ static void sipd_call_open_stream(struct sipd *d, struct sipd_call *c)
 }
 
 static struct sipd_call *sipd_call_begin(struct sipd *d, nua_handle_t *nh,
-					 bool incoming, const char *remote)
+					 bool incoming, const char *remote,
+					 bool open_stream)
 {
 	struct sipd_call *c = NULL;
-	bool alone = !sipd_call_any(d);
 	size_t i;
 
 	for (i = 0; i < SIPD_CALLS_MAX && !c; i++)
@@ -379,11 +379,8 @@ static struct sipd_call *sipd_call_begin(struct sipd *d, nua_handle_t *nh,
 					      sipd_call_ring_timeout());
 	}
 
-	/*
-	 * Ask for the RTP port now so that answering is not delayed; a
-	 * waiting call gets its stream only when it is answered.
-	 */
-	if (!incoming || alone)
+	/* ask for the RTP port now so that answering is not delayed */
+	if (open_stream)
 		sipd_call_open_stream(d, c);
 
 	sipd_bus_call_changed(d);
@@ -432,8 +429,11 @@ static void sipd_call_answer_call(struct sipd *d, struct sipd_call *c)
 	sipd_bus_call_changed(d);
 	sipd_call_update_ring(d);
 
-	if (!c->stream_asked)
+	/* asked while it waited, audiod may have had no stream left */
+	if (!c->stream_asked || (c->stream_failed && !c->stream_pending)) {
+		c->stream_failed = false;
 		sipd_call_open_stream(d, c);
+	}
 
 	if (c->stream_pending) {
 		c->answer_pending = true;
@@ -569,6 +569,7 @@ static void sipd_call_incoming(struct sipd *d, nua_handle_t *nh,
 	struct sipd_media media;
 	struct sipd_call *c;
 	char remote[300], contact[300];
+	bool alone, autoans;
 	int r;
 
 	snprintf(remote, sizeof(remote), URL_PRINT_FORMAT,
@@ -607,15 +608,22 @@ static void sipd_call_incoming(struct sipd *d, nua_handle_t *nh,
 		return;
 	}
 
-	c = sipd_call_begin(d, nh, true, remote);
+	/*
+	 * A call alone on the line gets its RTP port at once; a waiting
+	 * one only when answered, unless Auto_Answer_1_ will answer it
+	 * the moment the line is free: then its 200 need not wait for
+	 * audiod (no audio flows before StartStream anyway).
+	 */
+	alone = !sipd_call_any(d);
+	autoans = param_is_true(param_store_get(d->params, "Auto_Answer_1_"));
+	c = sipd_call_begin(d, nh, true, remote, alone || autoans);
 	if (!c) {
 		nua_respond(nh, SIP_486_BUSY_HERE, TAG_END());
 		return;
 	}
 
 	/* Auto_Answer_1_: straight to 200 once audiod gave a port */
-	if (!sipd_call_engaged(d, c) &&
-	    param_is_true(param_store_get(d->params, "Auto_Answer_1_"))) {
+	if (!sipd_call_engaged(d, c) && autoans) {
 		log_notice("Incoming call from %s, answering at once "
 			   "(Auto_Answer_1_)", remote);
 		sipd_call_answer_call(d, c);
@@ -889,7 +897,7 @@ int sipd_call_dial(struct sipd *d, const char *uri)
 		return -ENOMEM;
 
 	log_notice("Dialling %s", target);
-	c = sipd_call_begin(d, nh, false, target);
+	c = sipd_call_begin(d, nh, false, target, true);
 	if (!c) {
 		nua_handle_destroy(nh);
 		return -EBUSY;
