@@ -483,7 +483,7 @@ static int webd_idle_check(sd_event_source *src, uint64_t usec,
 	}
 
 	if (idle->quiescing && server_connections(idle->server) == 0) {
-		log_info("Idle for %" PRIu64 " s: exiting; the socket "
+		log_notice("Idle for %" PRIu64 " s: exiting; the socket "
 			 "starts webd again", idle->usec / 1000000);
 		return sd_event_exit(sd_event_source_get_event(src), 0);
 	}
