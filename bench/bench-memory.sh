@@ -97,9 +97,9 @@ ondemand_webd() {
 		"$WORK/webd-demand.log" || dp_fail "no socket for webd on demand"
 	curl -sk --max-time 20 -o /dev/null "https://127.0.0.1:$port/login" ||
 		dp_fail "webd on demand did not serve"
+	t0=$(date +%s%N)
 	echo "serving $(bench_mem "$pid") $(alone "$pid")" \
 		>> "$WORK/ondemand.txt"
-	t0=$(date +%s%N)
 	dp_wait_for 15 ended "$pid" || dp_fail "webd on demand did not exit"
 	echo "exited $((($(date +%s%N) - t0) / 1000000))" >> "$WORK/ondemand.txt"
 	grep -q "Idle for 2 s: exiting" "$WORK/webd-demand.log" ||
@@ -223,8 +223,8 @@ bench_sipp_wait call2 || dp_fail "sipp's call to baresip failed"
 	set -- $(awk '$1 == "serving" { print $2, $3, $4, $5 }' \
 		"$WORK/ondemand.txt")
 	echo "webd on demand: while serving PSS $1 RSS $2 USS $3 alone $4;" \
-		"not running $(awk '$1 == "exited" { print $2 }' \
-		"$WORK/ondemand.txt") ms after its 2 s idle time began"
+		"gone $(awk '$1 == "exited" { print $2 }' \
+		"$WORK/ondemand.txt") ms after the request (--idle-exit 2)"
 } > "$WORK/table1.txt"
 cat "$WORK/table1.txt"
 echo
