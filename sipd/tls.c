@@ -755,6 +755,7 @@ static void *sipd_tls_in_thread(void *arg)
 	if (c->local_fd >= 0)
 		close(c->local_fd);
 	close(c->server_fd);
+	SSL_CTX_free(c->server_ctx);
 	pthread_mutex_lock(&sipd_tls_lock);
 	sipd_tls_inbound_n--;
 	pthread_mutex_unlock(&sipd_tls_lock);
@@ -894,12 +895,15 @@ static int sipd_tls_in_accept_cb(struct sipd *d, su_wait_t *w, void *arg)
 	c->inbound = true;
 	c->server_fd = fd;
 	c->local_fd = -1;
+	/* the connection's own reference: sipd may end before it */
+	SSL_CTX_up_ref(t->in_ctx);
 	c->server_ctx = t->in_ctx;
 	c->sofia = t->sofia;
 	r = sipd_tls_submit(c, sipd_tls_in_thread);
 	if (r < 0) {
 		log_err("TLS port: cannot start a thread: %s", strerror(-r));
 		close(fd);
+		SSL_CTX_free(c->server_ctx);
 		free(c);
 		pthread_mutex_lock(&sipd_tls_lock);
 		sipd_tls_inbound_n--;
@@ -947,7 +951,7 @@ static SSL_CTX *sipd_tls_server_ctx(const char *pem)
 /*
  * The phone's TLS port (SIP port + 1), served with $STATE/tls/agent.pem
  * (certificate and key).  Without that file there is no TLS port.  The
- * credentials stay loaded for the life of sipd: threads may use them.
+ * credentials are loaded once; each connection holds a reference.
  */
 int sipd_tls_inbound(struct sipd *d, const char *bind_addr,
 		     unsigned int sip_port, const char *agent_pem)
@@ -1164,6 +1168,7 @@ void sipd_tls_free(struct sipd *d)
 
 	sipd_tls_close_all();
 	sipd_tls_in_close(d);
+	SSL_CTX_free(t->in_ctx);
 	sipd_tls_trust_unref(t->trust);
 	if (t->listen_index > 0)
 		su_root_deregister(d->root, t->listen_index);
