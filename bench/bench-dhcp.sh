@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # DHCP: time from starting the client to BOUND, against one dnsmasq
 # across a veth pair between two namespaces (tests/net/netns.sh): netd
-# with --arp-probe-ms 0 and with its default probe, busybox udhcpc
-# (without and with its ARP check -a), dhcpcd (default, and with noarp).
+# by default (BOUND at the ACK, RFC 5227 probe in the background), with
+# the probe before BOUND (--arp-probe-mode first) and without conflict
+# detection (--arp-probe-ms 0), busybox udhcpc (without and with its
+# ARP check -a), dhcpcd (default, and with noarp).
 # Before each run the phone's end is up with no address and every
 # client starts without a saved lease; one warm-up run per client is
 # not counted (dnsmasq then knows each client).  BOUND is netd's State
@@ -120,22 +122,30 @@ dp_start_bus
 netns_start_dnsmasq
 netns_start_monitor
 
+# NAME|QUICK|COMMAND; QUICK "q": also run by --quick (the clients whose
+# BOUND does not wait for a probe), "-": only in full runs
 CLIENTS=(
-	"netd --arp-probe-ms 0|run_netd --arp-probe-ms 0"
-	"netd (default probe)|run_netd"
-	"udhcpc|run_udhcpc"
-	"udhcpc -a (ARP check)|run_udhcpc -a"
-	"dhcpcd|run_dhcpcd"
-	"dhcpcd noarp|run_dhcpcd noarp"
+	"netd (default)|q|run_netd"
+	"netd --arp-probe-mode first|-|run_netd --arp-probe-mode first"
+	"netd --arp-probe-ms 0|q|run_netd --arp-probe-ms 0"
+	"udhcpc|q|run_udhcpc"
+	"udhcpc -a (ARP check)|-|run_udhcpc -a"
+	"dhcpcd|-|run_dhcpcd"
+	"dhcpcd noarp|q|run_dhcpcd noarp"
 )
+# their rows, for the targets
+NETD=0 NETD_FIRST=1 NETD_NOACD=2 UDHCPC=3 UDHCPC_ARP=4 DHCPCD=5
+DHCPCD_NOARP=6
 i=0
 for c in "${CLIENTS[@]}"; do
 	name=${c%%|*}
-	read -r -a cmd <<< "${c#*|}"
+	quick=${c#*|}
+	quick=${quick%%|*}
+	read -r -a cmd <<< "${c#*|*|}"
 	: > "$WORK/client$i.txt"
-	# quick: only the clients that do not probe, no warm-up
+	# quick: one run of the clients that do not probe first, no warm-up
 	if [ -n "$BENCH_QUICK" ]; then
-		case $i in 1 | 3 | 4) i=$((i + 1)); continue ;; esac
+		[ "$quick" = q ] || { i=$((i + 1)); continue; }
 	else
 		one_run "$name" "${cmd[@]}" > /dev/null
 	fi
@@ -152,10 +162,10 @@ med() {
 }
 
 echo "DHCP, start to BOUND, ms ($RUNS runs, dnsmasq, veth pair)"
-printf '%-26s %8s %16s\n' client median min..max
+printf '%-28s %8s %16s\n' client median min..max
 i=0
 for c in "${CLIENTS[@]}"; do
-	printf '%-26s %8s %16s\n' "${c%%|*}" "$(med $i)" \
+	printf '%-28s %8s %16s\n' "${c%%|*}" "$(med $i)" \
 		"$(bench_minmax < "$WORK/client$i.txt")"
 	i=$((i + 1))
 done
@@ -164,24 +174,24 @@ fastest() {
 	printf '%s\n' "$@" | grep -v '^-$' | sort -g | head -n 1 | grep . ||
 		echo -
 }
-best=$(fastest "$(med 2)" "$(med 4)")
-best_arp=$(fastest "$(med 3)" "$(med 4)")
-best_noarp=$(fastest "$(med 2)" "$(med 5)")
+best=$(fastest "$(med $UDHCPC)" "$(med $DHCPCD)")
+best_arp=$(fastest "$(med $UDHCPC_ARP)" "$(med $DHCPCD)")
+best_noarp=$(fastest "$(med $UDHCPC)" "$(med $DHCPCD_NOARP)")
 echo
-printf '%-44s %6s %s\n' target ratio verdict
+printf '%-48s %6s %s\n' target ratio verdict
 verdict() {
 	bench_cmp "$1" '<=' 1
 }
-r=$(bench_ratio "$(med 1)" "$best")
-printf '%-44s %6s %s\n' "netd default / min(udhcpc, dhcpcd) <= 1" "$r" \
-	"$(verdict "$r")"
-r=$(bench_ratio "$(med 0)" "$best")
-printf '%-44s %6s %s\n' "netd no probe / min(udhcpc, dhcpcd) <= 1" "$r" \
-	"$(verdict "$r")"
-r=$(bench_ratio "$(med 1)" "$best_arp")
-printf '%-44s %6s %s\n' "like for like, probing: netd / best" "$r" \
-	"$(verdict "$r")"
-r=$(bench_ratio "$(med 0)" "$best_noarp")
-printf '%-44s %6s %s\n' "like for like, no probe: netd / best" "$r" \
-	"$(verdict "$r")"
+# target NAME NETD_ROW BEST
+target() {
+	local r
+
+	r=$(bench_ratio "$(med "$2")" "$3")
+	printf '%-48s %6s %s\n' "$1" "$r" "$(verdict "$r")"
+}
+target "netd default / min(udhcpc, dhcpcd) <= 1" $NETD "$best"
+target "probe first: netd / min(udhcpc -a, dhcpcd)" $NETD_FIRST \
+	"$best_arp"
+target "no detection: netd / min(udhcpc, dhcpcd noarp)" $NETD_NOACD \
+	"$best_noarp"
 bench_footer
