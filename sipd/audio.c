@@ -12,6 +12,13 @@
  * Client of org.deskphone.Audio1.  Every call is asynchronous with a
  * short timeout: a missing or stuck audiod must never stall SIP, so a
  * failure is logged and the call goes on without audio.
+ *
+ * Once a call has asked for a stream, sipd keeps one more opened in
+ * advance (the spare): the next call takes it and answers at once
+ * instead of waiting for audiod, which may be busy opening or closing
+ * its sound devices for the previous call.  No audio flows on it
+ * before StartStream.  The spare is forgotten when audiod goes away or
+ * is replaced, and closed when sipd stops.
  */
 
 #define SIPD_AUDIO_NAME "org.deskphone.Audio"
@@ -21,7 +28,8 @@
 
 struct sipd_audio_open_req {
 	struct sipd *d;
-	unsigned int gen;
+	unsigned int gen;		/* the call's; 0: the spare */
+	unsigned int epoch;		/* the spare's, see sipd_audio_forget */
 };
 
 static int sipd_audio_done_cb(sd_bus_message *m, void *userdata,
@@ -88,6 +96,39 @@ void sipd_audio_ring(struct sipd *d, bool on)
 			NULL);
 }
 
+/* The spare stream arrived (or not). */
+static void sipd_audio_spare_ready(struct sipd *d,
+				   const struct sipd_audio_open_req *req,
+				   int err, uint32_t id, uint16_t port)
+{
+	struct sipd_audio_spare *s = &d->spare;
+
+	if (req->epoch != s->epoch || !s->pending || d->stopping) {
+		/* forgotten meanwhile: give the socket back */
+		if (err == 0)
+			sipd_audio_close(d, id);
+		return;
+	}
+
+	s->pending = false;
+	if (err < 0)
+		return;		/* the next call asks for its own */
+
+	s->ready = true;
+	s->id = id;
+	s->port = port;
+	log_debug("audiod spare stream %u on port %u", id, port);
+}
+
+static void sipd_audio_opened(const struct sipd_audio_open_req *req, int err,
+			      uint32_t id, uint16_t port)
+{
+	if (req->gen)
+		sipd_audio_stream_ready(req->d, req->gen, err, id, port);
+	else
+		sipd_audio_spare_ready(req->d, req, err, id, port);
+}
+
 static int sipd_audio_open_cb(sd_bus_message *m, void *userdata,
 			      sd_bus_error *ret_error)
 {
@@ -100,7 +141,7 @@ static int sipd_audio_open_cb(sd_bus_message *m, void *userdata,
 	if (e) {
 		log_warning("audiod OpenStream failed: %s, call goes on "
 			    "without audio", e->message ? e->message : e->name);
-		sipd_audio_stream_ready(req->d, req->gen, -EIO, 0, 0);
+		sipd_audio_opened(req, -EIO, 0, 0);
 		return 0;
 	}
 
@@ -108,14 +149,15 @@ static int sipd_audio_open_cb(sd_bus_message *m, void *userdata,
 	if (r < 0 || port == 0) {
 		log_warning("audiod OpenStream gave a bad reply, call goes "
 			    "on without audio");
-		sipd_audio_stream_ready(req->d, req->gen, -EBADMSG, 0, 0);
+		sipd_audio_opened(req, -EBADMSG, 0, 0);
 		return 0;
 	}
 
-	sipd_audio_stream_ready(req->d, req->gen, 0, id, port);
+	sipd_audio_opened(req, 0, id, port);
 	return 0;
 }
 
+/* OpenStream for the call @gen, or for the spare when @gen is 0. */
 int sipd_audio_open(struct sipd *d, unsigned int gen)
 {
 	struct sipd_audio_open_req *req;
@@ -127,6 +169,7 @@ int sipd_audio_open(struct sipd *d, unsigned int gen)
 
 	req->d = d;
 	req->gen = gen;
+	req->epoch = d->spare.epoch;
 
 	r = sipd_audio_send(d, "OpenStream", sipd_audio_open_cb, req, free,
 			    "s", d->local_addr);
@@ -134,6 +177,91 @@ int sipd_audio_open(struct sipd *d, unsigned int gen)
 		free(req);
 
 	return r;
+}
+
+/* audiod went away or was replaced: its streams went with it. */
+static void sipd_audio_forget(struct sipd *d)
+{
+	if (d->spare.ready || d->spare.pending)
+		log_debug("audiod changed, forgetting the spare stream");
+
+	d->spare.ready = false;
+	d->spare.pending = false;
+	d->spare.epoch++;
+}
+
+static int sipd_audio_owner_cb(sd_bus_message *m, void *userdata,
+			       sd_bus_error *ret_error)
+{
+	sipd_audio_forget(userdata);
+	return 0;
+}
+
+static void sipd_audio_watch(struct sipd *d)
+{
+	char match[200];
+	int r;
+
+	if (d->spare.watched || !d->bus)
+		return;
+
+	snprintf(match, sizeof(match),
+		 "type='signal',sender='org.freedesktop.DBus',"
+		 "interface='org.freedesktop.DBus',member='NameOwnerChanged',"
+		 "arg0='%s'", SIPD_AUDIO_NAME);
+	r = sd_bus_add_match(d->bus, NULL, match, sipd_audio_owner_cb, d);
+	if (r < 0) {
+		log_warning("Cannot watch audiod's name: %s, no spare "
+			    "stream", strerror(-r));
+		return;
+	}
+
+	d->spare.watched = true;
+}
+
+/* Asks audiod for the spare stream unless there is one. */
+void sipd_audio_refill(struct sipd *d)
+{
+	struct sipd_audio_spare *s = &d->spare;
+
+	if (s->ready || s->pending || d->stopping)
+		return;
+
+	sipd_audio_watch(d);
+	if (!s->watched)
+		return;
+
+	snprintf(s->address, sizeof(s->address), "%s", d->local_addr);
+	if (sipd_audio_open(d, 0) == 0)
+		s->pending = true;
+}
+
+/* The spare stream for a call, if there is one for our address. */
+int sipd_audio_take(struct sipd *d, uint32_t *id, uint16_t *port)
+{
+	struct sipd_audio_spare *s = &d->spare;
+
+	if (!s->ready)
+		return -ENOENT;
+
+	s->ready = false;
+	if (strcmp(s->address, d->local_addr) != 0) {
+		sipd_audio_close(d, s->id);
+		return -ENOENT;
+	}
+
+	*id = s->id;
+	*port = s->port;
+	return 0;
+}
+
+/* sipd stops: give the spare back. */
+void sipd_audio_drop_spare(struct sipd *d)
+{
+	if (d->spare.ready)
+		sipd_audio_close(d, d->spare.id);
+
+	sipd_audio_forget(d);
 }
 
 void sipd_audio_start(struct sipd *d, const struct sipd_call *c)

@@ -337,14 +337,20 @@ static void sipd_call_ring_timer_cb(struct sipd *d, su_timer_t *t,
 	sipd_loop_rearm(d);
 }
 
-/* Asks audiod for the call's RTP port. */
+/* The call's RTP port: the spare stream, else asked from audiod. */
 static void sipd_call_open_stream(struct sipd *d, struct sipd_call *c)
 {
 	c->stream_asked = true;
-	if (sipd_audio_open(d, c->gen) == 0)
+	if (sipd_audio_take(d, &c->stream_id, &c->local_port) == 0)
+		log_debug("Call %u takes the spare stream %u on port %u",
+			  c->gen, c->stream_id, c->local_port);
+	else if (sipd_audio_open(d, c->gen) == 0)
 		c->stream_pending = true;
 	else
 		c->stream_failed = true;
+
+	/* after the call's own request: audiod's ids stay in call order */
+	sipd_audio_refill(d);
 }
 
 static struct sipd_call *sipd_call_begin(struct sipd *d, nua_handle_t *nh,
@@ -974,4 +980,6 @@ void sipd_call_stop(struct sipd *d)
 		if (c->nh)
 			sipd_call_finish(d, c, 0, NULL);
 	}
+
+	sipd_audio_drop_spare(d);
 }

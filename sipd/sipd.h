@@ -117,6 +117,17 @@ struct sipd_bus_shown {
 	char codec[8];
 };
 
+/* An audiod stream opened before a call needs it (audio.c). */
+struct sipd_audio_spare {
+	bool pending;			/* OpenStream sent */
+	bool ready;
+	bool watched;			/* audiod's name is watched */
+	unsigned int epoch;		/* replies of an older one are stale */
+	uint32_t id;
+	uint16_t port;
+	char address[INET_ADDRSTRLEN];	/* it was opened for */
+};
+
 /* A request waiting for its first response (timeout.c). */
 struct sipd_pending {
 	nua_handle_t *nh;		/* NULL: free */
@@ -171,6 +182,7 @@ struct sipd {
 	struct sipd_call calls[SIPD_CALLS_MAX];
 	unsigned int call_gen;		/* the last call's gen */
 	bool ring_on;			/* StartRing sent */
+	struct sipd_audio_spare spare;
 	struct sipd_bus_shown shown;	/* call properties last signalled */
 	bool shown_dirty;		/* a call changed since */
 	su_timer_t *flush_timer;	/* one PropertiesChanged per loop */
@@ -300,6 +312,9 @@ void sipd_audio_ring(struct sipd *d, bool on);
 int sipd_audio_open(struct sipd *d, unsigned int gen);
 void sipd_audio_start(struct sipd *d, const struct sipd_call *c);
 void sipd_audio_close(struct sipd *d, uint32_t id);
+void sipd_audio_refill(struct sipd *d);
+int sipd_audio_take(struct sipd *d, uint32_t *id, uint16_t *port);
+void sipd_audio_drop_spare(struct sipd *d);
 void sipd_audio_stream_ready(struct sipd *d, unsigned int gen, int err,
 			     uint32_t id, uint16_t port);
 

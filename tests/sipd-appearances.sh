@@ -185,6 +185,9 @@ expect_call 10 active
 [ "$(prop CallRemote)" = "sip:sipp@127.0.0.1:25101" ] ||
 	dp_fail "CallRemote is $(prop CallRemote)"
 rings=$(audiod_count StartRing)
+# the first call's stream and the spare one sipd keeps for the next call
+dp_wait_for 5 [ "$(audiod_count OpenStream)" = 2 ] ||
+	dp_fail "not 2 streams opened for one call: $(audiod_count OpenStream)"
 call second 25102 300
 dp_wait_for 10 grep -q 'Incoming call from sip:sipp@127.0.0.1:25102, waiting' \
 	"$WORK/sipd.log" || dp_fail "the second call did not come in waiting"
@@ -195,7 +198,7 @@ wait_call third || dp_fail "the third INVITE did not get 486"
 [ "$(prop CallState)" = active ] || dp_fail "the calls disturbed the first"
 [ "$(prop CallRemote)" = "sip:sipp@127.0.0.1:25101" ] ||
 	dp_fail "the foreground moved to $(prop CallRemote)"
-[ "$(audiod_count OpenStream)" = 1 ] ||
+[ "$(audiod_count OpenStream)" = 2 ] ||
 	dp_fail "a stream was opened for the waiting call"
 [ "$(audiod_count StartRing)" = "$rings" ] ||
 	dp_fail "the ring tone played over the active call"
