@@ -96,7 +96,7 @@ DP_PIDS="$!:ipmon $DP_PIDS"
 
 # ---- 1. in use from the start: bound, declined, bound elsewhere ----
 netns_start_netd --interface "$VETH_PHONE" --dhcp-retransmit-ms 300 \
-	--arp-probe-ms 100
+	--arp-probe-ms 200
 dp_wait_for 10 grep -q "ARP probe of $TAKEN: in use by $other_mac" \
 	"$WORK/netd.log" || dp_fail "the probe did not find $TAKEN in use"
 dp_wait_for 10 bound_elsewhere "$TAKEN" ||
@@ -138,8 +138,9 @@ dp_wait_for 5 grep -q "ARP probe of $first: free" "$WORK/netd.log" ||
 	dp_fail "the probe of $first did not finish"
 ip -n "$NS_OTHER" addr add "$first/24" dev "$VETH_OTHER" ||
 	dp_fail "cannot add $first to the other host"
+# two claims 0.8 s apart: within DEFEND_INTERVAL (10 x 200 ms)
 ip netns exec "$NS_OTHER" python3 "$SRC/tests/net/arp-claim.py" \
-	"$VETH_OTHER" "$first" "$phone_mac" 2 0.4 > "$WORK/claim.log" ||
+	"$VETH_OTHER" "$first" "$phone_mac" 2 0.8 > "$WORK/claim.log" ||
 	dp_fail "arp-claim.py failed"
 grep -q "defended 1" "$WORK/claim.log" ||
 	dp_fail "netd did not defend $first: $(cat "$WORK/claim.log")"
