@@ -628,6 +628,13 @@ static void sipd_call_incoming(struct sipd *d, nua_handle_t *nh,
 		return;
 	}
 
+	/* the offer is parsed once: its first nua_i_state need not again */
+	if (r == 0) {
+		c->remote_media = media;
+		c->have_remote_media = true;
+		c->offer_parsed = true;
+	}
+
 	/* Auto_Answer_1_: straight to 200 once audiod gave a port */
 	if (!sipd_call_engaged(d, c) && autoans) {
 		log_notice("Incoming call from %s, answering at once "
@@ -655,14 +662,24 @@ static void sipd_call_set_codec(struct sipd *d, struct sipd_call *c,
 	sipd_bus_call_changed(d);
 }
 
-/* Remote address and port from any remote SDP; codec from the answer. */
+/*
+ * Remote address and port from a remote SDP new in this event (an offer
+ * or answer received; the INVITE's offer was parsed already), codec
+ * from the answer.
+ */
 static void sipd_call_take_sdp(struct sipd *d, struct sipd_call *c,
 			       const char *l_sdp, const char *r_sdp,
-			       bool answer_recv, bool answer_sent)
+			       bool remote_new, bool answer_recv,
+			       bool answer_sent)
 {
 	struct sipd_media m;
 
-	if (r_sdp && sipd_sdp_media(r_sdp, &m) == 0) {
+	if (c->offer_parsed && remote_new && !answer_recv) {
+		c->offer_parsed = false;
+		r_sdp = NULL;
+	}
+
+	if (r_sdp && remote_new && sipd_sdp_media(r_sdp, &m) == 0) {
 		c->remote_media = m;
 		c->have_remote_media = true;
 		if (answer_recv)
@@ -697,7 +714,8 @@ static void sipd_call_state_event(struct sipd *d, nua_handle_t *nh,
 	}
 
 	log_debug("nua call %u state %s", c->gen, nua_callstate_name(cs));
-	sipd_call_take_sdp(d, c, l_sdp, r_sdp, answer_recv, answer_sent);
+	sipd_call_take_sdp(d, c, l_sdp, r_sdp, offer_recv || answer_recv,
+			   answer_recv, answer_sent);
 
 	if (cs == nua_callstate_ready) {
 		sipd_call_set_state(d, c, SIPD_CALL_ACTIVE);

@@ -106,6 +106,7 @@ struct sipd_call {
 	struct sipd_media started;	/* where StartStream sent audio */
 	struct sipd_media remote_media;
 	bool have_remote_media;
+	bool offer_parsed;		/* the INVITE's, by sipd_call_incoming */
 	int pt;				/* payload type, -1 if none */
 };
 
