@@ -795,10 +795,12 @@ int dhcp_client_conflict(struct dhcp_client *c)
 	if (!dhcp_client_has_lease(c))
 		return -ENOTCONN;
 
-	log_debug("DHCP address taken by another host, releasing it");
-	dhcp_client_send_release(c);
-	dhcp_client_lose_lease(c);
-	dhcp_client_restart_conflict(c);
+	/*
+	 * DECLINE, not RELEASE: RFC 2131 4.4.1 asks for it whenever ARP
+	 * finds the address in use, and a released address would be the
+	 * first one the server offers again.
+	 */
+	dhcp_client_decline(c);
 	return 0;
 }
 

@@ -584,8 +584,8 @@ static void netd_dhcp_event(void *data, enum dhcp_client_event event)
 		netd_apply(d->netd, NULL);
 		break;
 	case DHCP_CLIENT_EVENT_DECLINED:
-		log_warning("%s: the offered address is in use by another "
-			    "host; declined it", d->netd->ifname);
+		log_warning("%s: the address is in use by another host; "
+			    "declined it", d->netd->ifname);
 		break;
 	}
 

@@ -9,7 +9,7 @@
 #     and after the (scaled) 10 s a new lease on another address.
 #  2. Later the other host takes that address too and announces it
 #     twice: netd defends it once (an announcement on the wire), gives
-#     it up on the second (DHCPRELEASE, address removed) and ends up
+#     it up on the second (DHCPDECLINE, address removed) and ends up
 #     BOUND on a third address.
 . "$top_srcdir/tests/lib.sh"
 dp_unshare_net "$@"
@@ -148,8 +148,8 @@ dp_wait_for 5 grep -q "claims $first again; giving it up" \
 	"$WORK/netd.log" || dp_fail "netd did not give $first up"
 grep -q "$other_mac claims $first too; defending it" "$WORK/netd.log" ||
 	dp_fail "the defence was not logged"
-dp_wait_for 5 grep -q "DHCPRELEASE(br0) $first" "$WORK/dnsmasq-dhcp.log" ||
-	dp_fail "dnsmasq saw no RELEASE of $first"
+dp_wait_for 5 grep -q "DHCPDECLINE(br0) $first" "$WORK/dnsmasq-dhcp.log" ||
+	dp_fail "dnsmasq saw no DECLINE of $first"
 dp_wait_for 15 bound_elsewhere "$TAKEN" "$first" ||
 	dp_fail "not bound on a third address: State $(netd_prop State)," \
 		"Address '$(netd_prop Address)'"
