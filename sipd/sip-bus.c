@@ -66,23 +66,21 @@ static int sipd_bus_get_string(sd_bus *bus, const char *path,
 			       sd_bus_error *error)
 {
 	struct sipd *d = userdata;
-	struct sipd_bus_shown now;
+	const struct sipd_call *c = sipd_call_foreground(d);
 	const char *v = "";
-
-	sipd_bus_current(d, &now);
 
 	if (!strcmp(property, "RegistrationState"))
 		v = sipd_reg_state_name(d->reg.state);
 	else if (!strcmp(property, "RegistrationReason"))
 		v = d->reg.reason;
 	else if (!strcmp(property, "CallState"))
-		v = sipd_call_state_name(now.state);
+		v = sipd_call_state_name(c ? c->state : SIPD_CALL_IDLE);
 	else if (!strcmp(property, "CallRemote"))
-		v = now.remote;
+		v = c ? c->remote : "";
 	else if (!strcmp(property, "CallDirection"))
-		v = sipd_bus_direction(&now);
+		v = !c ? "" : c->incoming ? "incoming" : "outgoing";
 	else if (!strcmp(property, "CallCodec"))
-		v = now.codec;
+		v = c ? c->codec : "";
 
 	return sd_bus_message_append(reply, "s", v);
 }
