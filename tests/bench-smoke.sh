@@ -29,7 +29,7 @@ check() {
 
 check bench-memory.sh '^four together idle  *[0-9][0-9]* '
 check bench-startup.sh '^sipd+audiod+netd+webd  *[0-9.][0-9.]* '
-check bench-dhcp.sh '^netd --arp-probe-ms 0  *[0-9.][0-9.]* '
+check bench-dhcp.sh '^netd (default)  *[0-9.][0-9.]* '
 check bench-cpu.sh '^sipd instructions per call  *-*[0-9][0-9]*$'
 check bench-callrate.sh '^sipd  *5  *5  *0  *[0-9.]*  *[0-9.]*$'
 exit 0
