@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# SIP over TLS through sipd's GnuTLS relay, against kamailio's TLS
+# SIP over TLS through sipd's OpenSSL relay, against kamailio's TLS
 # module, in a private network namespace.  One kamailio listens on
 # several TLS ports, each with its own certificate (made with certtool):
 #   35071 good (CA-signed, DNS:localhost)   35072 self-signed
