@@ -209,7 +209,9 @@ static void sipd_audio_watch(struct sipd *d)
 		 "type='signal',sender='org.freedesktop.DBus',"
 		 "interface='org.freedesktop.DBus',member='NameOwnerChanged',"
 		 "arg0='%s'", SIPD_AUDIO_NAME);
-	r = sd_bus_add_match(d->bus, NULL, match, sipd_audio_owner_cb, d);
+	/* asynchronous: no round trip to the bus daemon inside a call */
+	r = sd_bus_add_match_async(d->bus, NULL, match, sipd_audio_owner_cb,
+				   NULL, d);
 	if (r < 0) {
 		log_warning("Cannot watch audiod's name: %s, no spare "
 			    "stream", strerror(-r));

@@ -66,6 +66,10 @@ dp_wait_for 5 state_is idle ||
 	dp_fail "CallState '$(call_state)' after the idle phase, want idle"
 
 dp_log "2. torture while a call is up"
+# one call appearance: a valid INVITE during the call gets 486 (with
+# more, it would wait with 180 and take the next appearance)
+busctl --system call "${SIP[@]}" org.deskphone.Parameters1 Set ss \
+	Call_Appearances_Per_Line 1 || dp_fail "Set Call_Appearances_Per_Line"
 sipp -sd uac > "$WORK/uac.xml"
 dp_spawn uac timeout 80 sipp -sf "$WORK/uac.xml" "127.0.0.1:$SPORT" \
 	-i 127.0.0.1 -p 25001 -mp 26100 -s 1001 -m 1 -d 25000 -nostdin \
