@@ -182,16 +182,18 @@ printf '%-48s %6s %s\n' target ratio verdict
 verdict() {
 	bench_cmp "$1" '<=' 1
 }
-# target NAME NETD_ROW BEST
+# target NAME NETD_ROW BEST [info]: "info" rows compare like with like
+# (each mode against the others' nearest mode) and are no target
 target() {
-	local r
+	local r v
 
 	r=$(bench_ratio "$(med "$2")" "$3")
-	printf '%-48s %6s %s\n' "$1" "$r" "$(verdict "$r")"
+	v=${4:-$(verdict "$r")}
+	printf '%-48s %6s %s\n' "$1" "$r" "$v"
 }
 target "netd default / min(udhcpc, dhcpcd) <= 1" $NETD "$best"
 target "probe first: netd / min(udhcpc -a, dhcpcd)" $NETD_FIRST \
-	"$best_arp"
+	"$best_arp" info
 target "no detection: netd / min(udhcpc, dhcpcd noarp)" $NETD_NOACD \
-	"$best_noarp"
+	"$best_noarp" info
 bench_footer
