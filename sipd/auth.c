@@ -39,7 +39,13 @@
  */
 
 #define SIPD_AUTH_NONCE_EXPIRES 60
-#define SIPD_AUTH_NONCES 32
+/*
+ * Every unauthenticated INVITE takes a nonce, so under a burst of calls
+ * the table must outlive a challenge's round trip: 256 cover about a
+ * second at 300 calls/s (32 covered 0.1 s, and answers came back to an
+ * "unknown nonce").  14 KiB.
+ */
+#define SIPD_AUTH_NONCES 256
 
 struct sipd_nonce {
 	char value[33];			/* hex; "" = free */
@@ -84,17 +90,39 @@ static void sipd_auth_hex(const unsigned char *raw, size_t n, char *out)
 		snprintf(out + 2 * i, 3, "%02x", raw[i]);
 }
 
-/* A fresh nonce in the table (the oldest entry makes room). */
+/*
+ * How readily an entry gives way to a new nonce: a free one first, then
+ * a spent or expired one (nobody can use it any more), then the oldest
+ * still waiting for its answer.
+ */
+static unsigned int sipd_auth_nonce_rank(const struct sipd_nonce *n,
+					 uint64_t now, uint64_t life)
+{
+	if (!n->value[0])
+		return 0;
+
+	if (n->spent || now - n->issued_ms > life)
+		return 1;
+
+	return 2;
+}
+
+/* A fresh nonce in the table, in the entry that matters least. */
 static const struct sipd_nonce *sipd_auth_new_nonce(void)
 {
 	struct sipd_nonce *n = &sipd_auth_nonces[0];
+	uint64_t now = sipd_auth_now_ms(), life = sipd_auth_expires_ms();
+	unsigned int rank = sipd_auth_nonce_rank(n, now, life), r;
 	unsigned char raw[16];
 	size_t i;
 
-	for (i = 1; i < SIPD_AUTH_NONCES && n->value[0]; i++) {
-		if (!sipd_auth_nonces[i].value[0] ||
-		    sipd_auth_nonces[i].issued_ms < n->issued_ms)
+	for (i = 1; i < SIPD_AUTH_NONCES && rank > 0; i++) {
+		r = sipd_auth_nonce_rank(&sipd_auth_nonces[i], now, life);
+		if (r < rank || (r == rank && sipd_auth_nonces[i].issued_ms <
+					      n->issued_ms)) {
 			n = &sipd_auth_nonces[i];
+			rank = r;
+		}
 	}
 
 	if (RAND_bytes(raw, sizeof(raw)) != 1)
@@ -102,7 +130,7 @@ static const struct sipd_nonce *sipd_auth_new_nonce(void)
 
 	memset(n, 0, sizeof(*n));
 	sipd_auth_hex(raw, sizeof(raw), n->value);
-	n->issued_ms = sipd_auth_now_ms();
+	n->issued_ms = now;
 	return n;
 }
 

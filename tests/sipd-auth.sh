@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Auth_INVITE_1_ against hostile and honest callers, INVITEs straight to
 # sipd (Auto_Answer_1_ answers what gets through):
-#   sipp: valid (MD5), wrong password (403), missing credentials (401
+#   sipp: valid (MD5), valid after a burst of 150 other challenges,
+#         wrong password (403), missing credentials (401
 #         offering MD5 and SHA-256, nothing rings), stale nonce (401
 #         stale=true, then accepted with the new nonce)
 #   sipd/testing/digest-uac.py (sipp 3.6 has no SHA-256): valid SHA-256,
@@ -121,6 +122,20 @@ dp_log "sipp: valid MD5 credentials"
 scenario valid "$CHALLENGE" "$(invite 2 '[authentication]')" "$ANSWERED"
 run_sipp valid secret || dp_fail "the authenticated call failed"
 
+dp_log "sipp: 150 other challenges before the answer: the nonce is kept"
+scenario slow "$CHALLENGE" '  <pause milliseconds="1000"/>' \
+	"$(invite 2 '[authentication]')" "$ANSWERED"
+scenario missing "$CHALLENGE"
+run_sipp slow secret &
+slow=$!
+sleep 0.2
+timeout 30 sipp -sf "$WORK/missing.xml" "127.0.0.1:$SPORT" -i 127.0.0.1 \
+	-p 25031 -mp 27100 -s 1000 -m 150 -r 300 -l 150 -nostdin \
+	-timeout 20s -timeout_error > "$WORK/burst.log" 2>&1 ||
+	dp_fail "the burst of unauthenticated INVITEs failed"
+wait "$slow" || dp_fail "the call answered after a burst was refused:" \
+	"$(grep -c 'unknown nonce' "$WORK/sipd.log") unknown nonces"
+
 dp_log "sipp: wrong password -> 403"
 scenario wrong "$CHALLENGE" "$(invite 2 '[authentication]')" \
 	'  <recv response="403"/>' "$(ack 2)"
@@ -170,6 +185,6 @@ echo "$out" | grep -qx 'final 401 stale=true' || dp_fail "not stale: $out"
 echo "$out" | grep -qx 'stale-retry 200' || dp_fail "no call after stale"
 
 calls=$(grep -c 'Incoming call' "$WORK/sipd.log")
-[ "$calls" = 4 ] || dp_fail "$calls calls rang, expected 4 (the valid ones)"
+[ "$calls" = 5 ] || dp_fail "$calls calls rang, expected 5 (the valid ones)"
 kill -0 "$(dp_pid sipd)" || dp_fail "sipd died"
 dp_log "PASS"
