@@ -85,6 +85,42 @@ static int sipd_bus_get_string(sd_bus *bus, const char *path,
 	return sd_bus_message_append(reply, "s", v);
 }
 
+/* The calls on the line, oldest first: (remote, state, direction, codec). */
+static int sipd_bus_get_calls(sd_bus *bus, const char *path,
+			      const char *interface, const char *property,
+			      sd_bus_message *reply, void *userdata,
+			      sd_bus_error *error)
+{
+	struct sipd *d = userdata;
+	const struct sipd_call *c;
+	unsigned int last = 0;
+	size_t i, n;
+	int r;
+
+	r = sd_bus_message_open_container(reply, 'a', "(ssss)");
+	for (n = 0; r >= 0 && n < SIPD_CALLS_MAX; n++) {
+		/* the next older than none yet listed: at most 10 calls */
+		c = NULL;
+		for (i = 0; i < SIPD_CALLS_MAX; i++)
+			if (d->calls[i].nh && d->calls[i].gen > last &&
+			    (!c || d->calls[i].gen < c->gen))
+				c = &d->calls[i];
+		if (!c)
+			break;
+
+		last = c->gen;
+		r = sd_bus_message_append(reply, "(ssss)", c->remote,
+					  sipd_call_state_name(c->state),
+					  c->incoming ? "incoming" : "outgoing",
+					  c->codec);
+	}
+
+	if (r < 0)
+		return r;
+
+	return sd_bus_message_close_container(reply);
+}
+
 static int sipd_bus_get_expires(sd_bus *bus, const char *path,
 				const char *interface, const char *property,
 				sd_bus_message *reply, void *userdata,
@@ -158,6 +194,8 @@ static const sd_bus_vtable sipd_bus_vtable[] = {
 	SIPD_PROP_S("CallRemote"),
 	SIPD_PROP_S("CallDirection"),
 	SIPD_PROP_S("CallCodec"),
+	SD_BUS_PROPERTY("Calls", "a(ssss)", sipd_bus_get_calls, 0,
+			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 	/* who may call is the bus policy's decision, as in common/bus.c */
 	SD_BUS_METHOD("Dial", "s", "", sipd_bus_dial,
 		      SD_BUS_VTABLE_UNPRIVILEGED),
@@ -233,11 +271,35 @@ void sipd_bus_call_changed(struct sipd *d)
 		sipd_bus_flush(d);
 }
 
+/*
+ * What Calls shows, in a form cheap to compare: each appearance's call
+ * (gen), state and codec; remote and direction never change in a call.
+ */
+static bool sipd_bus_calls_changed(struct sipd *d)
+{
+	unsigned int sum[SIPD_CALLS_MAX];
+	const struct sipd_call *c;
+	size_t i;
+
+	for (i = 0; i < SIPD_CALLS_MAX; i++) {
+		c = &d->calls[i];
+		sum[i] = !c->nh ? 0 :
+			 c->gen * 64u + (unsigned int)c->state * 4u +
+			 (c->pt == 0 ? 1u : c->pt == 8 ? 2u : 0u);
+	}
+
+	if (!memcmp(sum, d->calls_shown, sizeof(sum)))
+		return false;
+
+	memcpy(d->calls_shown, sum, sizeof(sum));
+	return true;
+}
+
 /* Emits the call properties whose values differ from those last sent. */
 void sipd_bus_flush(struct sipd *d)
 {
 	struct sipd_bus_shown now, *was = &d->shown;
-	const char *names[5];
+	const char *names[6];
 	size_t n = 0;
 	int r;
 
@@ -254,6 +316,8 @@ void sipd_bus_flush(struct sipd *d)
 		names[n++] = "CallDirection";
 	if (strcmp(now.codec, was->codec))
 		names[n++] = "CallCodec";
+	if (sipd_bus_calls_changed(d))
+		names[n++] = "Calls";
 	names[n] = NULL;
 
 	*was = now;

@@ -185,6 +185,7 @@ struct sipd {
 	bool ring_on;			/* StartRing sent */
 	struct sipd_audio_spare spare;
 	struct sipd_bus_shown shown;	/* call properties last signalled */
+	unsigned int calls_shown[SIPD_CALLS_MAX];	/* Calls, in short */
 	bool shown_dirty;		/* a call changed since */
 	su_timer_t *flush_timer;	/* one PropertiesChanged per loop */
 	struct sipd_timeouts timeouts;

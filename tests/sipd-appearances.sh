@@ -6,7 +6,7 @@
 # stand-in audiod (sipd-fake-audiod) records what sipd asks of it.
 #  1. appearances 2 (the default): a second INVITE during a call gets
 #     180 and waits (no stream, no ring tone, the properties stay on the
-#     active call); a third gets 486; Answer() on the waiting call is
+#     active call, Calls lists both); a third gets 486; Answer() on the waiting call is
 #     refused while the first is active; Hangup() ends the active call,
 #     the waiting one rings, Answer() takes it
 #  2. two ringing calls: Hangup() refuses the oldest (486), Answer()
@@ -202,6 +202,10 @@ wait_call third || dp_fail "the third INVITE did not get 486"
 	dp_fail "a stream was opened for the waiting call"
 [ "$(audiod_count StartRing)" = "$rings" ] ||
 	dp_fail "the ring tone played over the active call"
+calls=$(busctl --system get-property "${SIP[@]}" org.deskphone.Sip1 Calls)
+want='a(ssss) 2 "sip:sipp@127.0.0.1:25101" "active" "incoming" "PCMU"'
+want="$want \"sip:sipp@127.0.0.1:25102\" \"ringing\" \"incoming\" \"\""
+[ "$calls" = "$want" ] || dp_fail "Calls is '$calls', want '$want'"
 out=$(sip_call Answer 2>&1) && dp_fail "Answer() over an active call worked"
 echo "$out" | grep -q 'Another call is active' ||
 	dp_fail "wrong error for Answer() over an active call: $out"
@@ -219,6 +223,10 @@ dp_wait_for 5 grep -q '^StartStream 2 127.0.0.1 26020 0' "$WORK/audiod.log" ||
 	dp_fail "no stream started for the second call"
 wait_call second || dp_fail "the second call failed"
 expect_call 10 idle
+[ "$(busctl --system get-property "${SIP[@]}" org.deskphone.Sip1 Calls)" = \
+	'a(ssss) 0' ] || dp_fail "Calls not empty when idle"
+grep -q 'string "Calls"' "$WORK/monitor.log" ||
+	dp_fail "no PropertiesChanged for Calls"
 dp_wait_for 5 grep -q '^CloseStream 2' "$WORK/audiod.log" ||
 	dp_fail "the second call's stream was not closed"
 grep -A1 'member=CallEnded' "$WORK/monitor.log" |
