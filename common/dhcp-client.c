@@ -47,6 +47,8 @@ struct dhcp_client {
 	bool probe_pending;		/* a background probe of @probed */
 	struct in_addr probed;
 	unsigned int conflicts;		/* in a row, for the rate limit */
+	uint64_t new_at;		/* the current address was taken */
+	uint64_t conflict_at;		/* the last conflict */
 
 	struct in_addr requested;	/* INIT-REBOOT: the saved address */
 	struct in_addr offered;
@@ -523,10 +525,22 @@ static void dhcp_client_lose_lease(struct dhcp_client *c)
 static void dhcp_client_restart_conflict(struct dhcp_client *c)
 {
 	uint64_t delay = c->retransmit_base * DHCP_DECLINE_WAIT_QUARTERS / 4;
+	uint64_t interval = c->retransmit_base * DHCP_RENEW_MIN_FACTOR;
+	uint64_t now = c->ops->now(c->data);
 
+	/*
+	 * Only an address kept a whole RATE_LIMIT_INTERVAL since the last
+	 * conflict ends the run.  A quiet probe alone did: a host that
+	 * waited for it and then claimed the address twice made the phone
+	 * take a new one every few seconds, for ever.
+	 */
+	if (c->new_at > c->conflict_at && now - c->new_at >= interval)
+		c->conflicts = 0;
+
+	c->conflict_at = now;
 	c->conflicts++;
 	if (c->conflicts > DHCP_MAX_CONFLICTS)
-		delay = c->retransmit_base * DHCP_RENEW_MIN_FACTOR;
+		delay = interval;
 
 	dhcp_client_restart(c, delay);
 }
@@ -785,7 +799,6 @@ void dhcp_client_probe_done(struct dhcp_client *c, bool in_use)
 		return;
 	}
 
-	c->conflicts = 0;
 	if (c->state == DHCP_CLIENT_PROBING)
 		dhcp_client_bind(c);
 }
@@ -833,6 +846,8 @@ static void dhcp_client_bind_then_probe(struct dhcp_client *c)
 static void dhcp_client_new_address(struct dhcp_client *c)
 {
 	int r;
+
+	c->new_at = c->ops->now(c->data);
 
 	if (!c->ops->probe) {
 		dhcp_client_bind(c);

@@ -132,15 +132,16 @@ void dhcp_client_set_probe_first(struct dhcp_client *c, bool first);
  * The answer to ops->probe for the address it was called with.  In use:
  * DHCPDECLINE, the lease (if bound already) is LOST, DECLINED, and
  * INIT waits 10 s (RFC 2131 3.1.5), a minute after more than 10
- * conflicts in a row (RFC 5227 2.1.1 MAX_CONFLICTS).  Answers that no
- * longer apply are ignored.
+ * conflicts in a row (RFC 5227 2.1.1 MAX_CONFLICTS; the run ends only
+ * when an address is kept a minute).  Answers that no longer apply are
+ * ignored.
  */
 void dhcp_client_probe_done(struct dhcp_client *c, bool in_use);
 
 /*
  * Another host took the lease's address after the probe and the owner
- * gives it up (RFC 5227 2.4 (b)): DHCPRELEASE, the lease is LOST, and
- * INIT waits as after a DECLINE.  -ENOTCONN without a lease.
+ * gives it up (RFC 5227 2.4 (b)): DHCPDECLINE, the lease is LOST, and
+ * INIT waits as after any conflict.  -ENOTCONN without a lease.
  */
 int dhcp_client_conflict(struct dhcp_client *c);
 

@@ -1230,7 +1230,7 @@ static void test_client_background_conflict(void)
 
 /*
  * RFC 5227 2.1.1: more than 10 conflicts in a row slow the next address
- * to one a minute; a quiet probe resets the count.
+ * to one a minute; only an address kept a minute ends the run.
  */
 static void test_client_conflict_rate_limit(void)
 {
@@ -1247,7 +1247,20 @@ static void test_client_conflict_rate_limit(void)
 	}
 
 	CHECK_EQ(f.n_declined, 12);
+
+	/*
+	 * A quiet probe does not end the run: a host that waits for it and
+	 * then takes the address would otherwise get around the limit.
+	 */
 	dhcp_client_probe_done(f.client, false);
+	f.now += 5 * DHCP_USEC_PER_SEC;
+	CHECK_EQ(dhcp_client_conflict(f.client), 0);
+	CHECK_EQ(f.timer - f.now, 60 * DHCP_USEC_PER_SEC);
+
+	/* An address kept a minute does. */
+	fake_rebind(&f);
+	dhcp_client_probe_done(f.client, false);
+	f.now += 61 * DHCP_USEC_PER_SEC;
 	CHECK_EQ(dhcp_client_conflict(f.client), 0);
 	CHECK_EQ(f.timer - f.now, 10 * DHCP_USEC_PER_SEC);
 	dhcp_client_free(f.client);
