@@ -182,6 +182,14 @@ static bool param_ipv4_parse(const char *value, struct in_addr *addr)
 	return strlen(value) <= 15 && inet_pton(AF_INET, value, addr) == 1;
 }
 
+/* Whether a packet can come from @addr: not 0/8, multicast or above. */
+static bool param_ipv4_unicast(struct in_addr addr)
+{
+	uint32_t a = ntohl(addr.s_addr);
+
+	return (a >> 24) != 0 && a < 0xe0000000u;
+}
+
 static int param_check_ipv4(const char *value, char *reason, size_t len)
 {
 	struct in_addr addr;
@@ -214,6 +222,19 @@ static int param_check_netmask(const char *value, char *reason, size_t len)
 }
 
 /* RFC 1123 host name: labels of letters, digits and inner hyphens. */
+static bool param_inet_aton_form(const char *s, size_t n)
+{
+	struct in_addr addr;
+	char buf[254];
+
+	if (n >= sizeof(buf))
+		return false;
+
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return inet_aton(buf, &addr) != 0;
+}
+
 static bool param_hostname_valid(const char *s, size_t n)
 {
 	size_t label = 0, i;
@@ -251,7 +272,14 @@ static bool param_hostname_valid(const char *s, size_t n)
 		return false;
 
 	/* All-digit dotted names are bad IPv4 literals, not host names. */
-	return !all_numeric;
+	if (all_numeric)
+		return false;
+
+	/*
+	 * Neither are the other forms inet_aton() takes ("0x7f.1"), which
+	 * getaddrinfo() would read as an address, not look up.
+	 */
+	return !param_inet_aton_form(s, n);
 }
 
 static int param_check_port(const char *s, char *reason, size_t len)
@@ -300,14 +328,34 @@ bad:
 			    "is not a host name or IPv4 address (host[:port])");
 }
 
+/* Admins list a server by its address as often as by name. */
+static int param_check_list_address(const char *p, size_t n, char *reason,
+				    size_t len)
+{
+	struct in_addr addr;
+	char ip[16];
+
+	snprintf(ip, sizeof(ip), "%.*s", (int)n, p);
+	if (n >= sizeof(ip) || !param_ipv4_parse(ip, &addr))
+		return param_reason(reason, len,
+				    "'%.*s' is not a domain name or IPv4 "
+				    "address", (int)(n > 64 ? 64 : n), p);
+
+	if (!param_ipv4_unicast(addr))
+		return param_reason(reason, len,
+				    "'%s' cannot send SIP (not a unicast "
+				    "address)", ip);
+
+	return 0;
+}
+
 static int param_check_domain_list(const char *value, char *reason,
 				   size_t len)
 {
 	const char *p = value;
+	unsigned int names = 0;
 
 	while (*p) {
-		struct in_addr addr;
-		char ip[16];
 		size_t n;
 
 		while (*p == ' ' || *p == ';' || *p == ',')
@@ -317,17 +365,19 @@ static int param_check_domain_list(const char *value, char *reason,
 		if (n == 0)
 			break;
 
-		/* Admins list a server by its address as often as by name. */
-		snprintf(ip, sizeof(ip), "%.*s", (int)n, p);
 		if (!param_hostname_valid(p, n) &&
-		    (n >= sizeof(ip) || !param_ipv4_parse(ip, &addr)))
-			return param_reason(reason, len,
-					    "'%.*s' is not a domain name or "
-					    "IPv4 address",
-					    (int)(n > 64 ? 64 : n), p);
+		    param_check_list_address(p, n, reason, len) < 0)
+			return -EINVAL;
 
+		names++;
 		p += n;
 	}
+
+	/* "," alone would let nobody in, which nobody means. */
+	if (*value && !names)
+		return param_reason(reason, len,
+				    "names no domain (separate names with "
+				    "';', ',' or spaces)");
 
 	return 0;
 }
