@@ -19,7 +19,12 @@
 #define AUDIOD_RATE 8000
 #define AUDIOD_FRAME 160		/* samples per 20 ms packet */
 #define AUDIOD_PERIOD_USEC 20000ULL
-#define AUDIOD_MAX_STREAMS 8
+/*
+ * sipd holds up to 10 calls (Call_Appearances_Per_Line), each of which
+ * may have a stream while it waits to be auto-answered, plus one opened
+ * ahead: 8 made the last calls of a full line go without audio.
+ */
+#define AUDIOD_MAX_STREAMS 12
 
 #define AUDIOD_BUS_NAME "org.deskphone.Audio"
 #define AUDIOD_BUS_PATH "/org/deskphone/Audio"

@@ -153,7 +153,7 @@ params SetMany 'a{ss}' 2 RTP_Port_Min 16384 RTP_Port_Max 16482 ||
 
 # --- the stream limit ---------------------------------------------------
 ids=""
-for i in 1 2 3 4 5 6 7 8; do
+for i in $(seq 1 12); do
 	open_stream 127.0.0.1
 	ids="$ids $ID"
 done
