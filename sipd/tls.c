@@ -20,6 +20,7 @@
 #include <openssl/x509v3.h>
 
 #include "log.h"
+#include "tls-frame.h"
 
 /*
  * SIP over TLS without sofia's TLS (notes/sofia-sip.md 1: it checks
@@ -648,8 +649,112 @@ static int sipd_tls_send_all(SSL *s, const char *buf, size_t len)
 	return 0;
 }
 
+/*
+ * sofia's nta drops a request whose topmost Via names another transport
+ * than the one it came on ("Via check: invalid transport"), and every
+ * TLS peer writes "SIP/2.0/TLS" there while sofia sees TCP.  So the
+ * relay frames SIP in both directions (tls-frame.c), gives sofia the
+ * peer's requests with TCP in their topmost Via, and gives the peer
+ * sofia's responses to them with its own Via back (RFC 3261 8.2.6.2,
+ * 18.2.2).  sofia's own requests and the peer's responses to them go
+ * as they are.
+ */
+struct sipd_tls_flow {
+	struct sipd_frame from_peer;
+	struct sipd_frame from_sofia;
+	struct sipd_via_book book;
+	char peer_ip[INET_ADDRSTRLEN];
+	unsigned int peer_port;
+};
+
+static void sipd_tls_flow_init(struct sipd_tls_conn *c,
+			       struct sipd_tls_flow *fl)
+{
+	struct sockaddr_in a = c->target.addr;
+	socklen_t alen = sizeof(a);
+
+	memset(fl, 0, sizeof(*fl));
+	sipd_frame_init(&fl->from_peer);
+	sipd_frame_init(&fl->from_sofia);
+	if (c->inbound &&
+	    getpeername(c->server_fd, (struct sockaddr *)&a, &alen) < 0)
+		memset(&a, 0, sizeof(a));
+	inet_ntop(AF_INET, &a.sin_addr, fl->peer_ip, sizeof(fl->peer_ip));
+	fl->peer_port = ntohs(a.sin_port);
+}
+
+static void sipd_tls_flow_free(struct sipd_tls_flow *fl)
+{
+	sipd_frame_free(&fl->from_peer);
+	sipd_frame_free(&fl->from_sofia);
+	sipd_via_book_free(&fl->book);
+}
+
+/* A stream that cannot be framed ends the connection: say why once. */
+static int sipd_tls_frame_failed(struct sipd_tls_flow *fl,
+				 const struct sipd_frame *f, bool peer, int r)
+{
+	log_warning("TLS relay: %s from %s %s:%u, closing the connection",
+		    f->error ? f->error : strerror(-r),
+		    peer ? "TLS peer" : "sofia, to", fl->peer_ip,
+		    fl->peer_port);
+	return r;
+}
+
+/* Whole messages from the TLS peer, on to sofia. */
+static int sipd_tls_to_sofia(struct sipd_tls_conn *c,
+			     struct sipd_tls_flow *fl, const char *buf,
+			     size_t n)
+{
+	struct sipd_frame *f = &fl->from_peer;
+	size_t len;
+	char *p;
+	int r;
+
+	r = sipd_frame_feed(f, buf, n);
+	while (r >= 0 && (r = sipd_frame_next(f, &p, &len)) > 0) {
+		if (r == SIPD_FRAME_MSG && f->request)
+			r = sipd_via_request_in(&fl->book, p, f->head);
+		if (r >= 0)
+			r = sipd_tls_write_all(c->local_fd, p, len);
+		if (r == -EPIPE || r == -ECONNRESET)
+			return r;	/* sofia closed it: nothing to say */
+	}
+
+	return r < 0 ? sipd_tls_frame_failed(fl, f, true, r) : 0;
+}
+
+/* Whole messages from sofia, on to the TLS peer. */
+static int sipd_tls_to_peer(struct sipd_tls_flow *fl, SSL *s,
+			    const char *buf, size_t n)
+{
+	struct sipd_frame *f = &fl->from_sofia;
+	size_t len, out_len;
+	char *p, *out;
+	int r;
+
+	r = sipd_frame_feed(f, buf, n);
+	while (r >= 0 && (r = sipd_frame_next(f, &p, &len)) > 0) {
+		out = NULL;
+		if (r == SIPD_FRAME_MSG && !f->request)
+			r = sipd_via_response_out(&fl->book, p, len, f->head,
+						  fl->peer_ip, fl->peer_port,
+						  &out, &out_len);
+		if (r >= 0)
+			r = out ? sipd_tls_send_all(s, out, out_len) :
+				  sipd_tls_send_all(s, p, len);
+		free(out);
+		if (r == -ETIMEDOUT || r == -ECONNRESET || r == -EPIPE ||
+		    r == -EPROTO)
+			return r;	/* the peer's end, not framing */
+	}
+
+	return r < 0 ? sipd_tls_frame_failed(fl, f, false, r) : 0;
+}
+
 /* What the server sent, on to sofia; < 0 when the relay ends. */
-static int sipd_tls_from_server(struct sipd_tls_conn *c, SSL *s, char *buf,
+static int sipd_tls_from_server(struct sipd_tls_conn *c,
+				struct sipd_tls_flow *fl, SSL *s, char *buf,
 				size_t size)
 {
 	int n;
@@ -657,7 +762,7 @@ static int sipd_tls_from_server(struct sipd_tls_conn *c, SSL *s, char *buf,
 	ERR_clear_error();
 	n = SSL_read(s, buf, (int)size);
 	if (n > 0)
-		return sipd_tls_write_all(c->local_fd, buf, (size_t)n);
+		return sipd_tls_to_sofia(c, fl, buf, (size_t)n);
 
 	switch (SSL_get_error(s, n)) {
 	case SSL_ERROR_WANT_READ:
@@ -669,40 +774,45 @@ static int sipd_tls_from_server(struct sipd_tls_conn *c, SSL *s, char *buf,
 	}
 }
 
-/* Copies both ways until either side ends. */
+/* Copies both ways, message by message, until either side ends. */
 static void sipd_tls_pump(struct sipd_tls_conn *c, SSL *s)
 {
 	struct pollfd p[2] = {
 		{ .fd = c->local_fd, .events = POLLIN },
 		{ .fd = c->server_fd, .events = POLLIN },
 	};
+	struct sipd_tls_flow fl;
 	char buf[16384];
 	ssize_t n;
 
+	sipd_tls_flow_init(c, &fl);
 	for (;;) {
 		if (SSL_pending(s) == 0) {
 			n = poll(p, 2, c->inbound ? SIPD_TLS_IDLE_MS : -1);
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n <= 0)
-				return;	/* error, or an idle inbound */
+				break;	/* error, or an idle inbound */
 		}
 
 		if ((SSL_pending(s) > 0 ||
 		     (p[1].revents & (POLLIN | POLLHUP | POLLERR))) &&
-		    sipd_tls_from_server(c, s, buf, sizeof(buf)) < 0)
-			return;
+		    sipd_tls_from_server(c, &fl, s, buf, sizeof(buf)) < 0)
+			break;
 
 		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
 			n = read(c->local_fd, buf, sizeof(buf));
 			if (n < 0 && errno == EINTR)
 				continue;
-			if (n <= 0 || sipd_tls_send_all(s, buf, (size_t)n) < 0)
-				return;
+			if (n <= 0 ||
+			    sipd_tls_to_peer(&fl, s, buf, (size_t)n) < 0)
+				break;
 		}
 
 		p[0].revents = p[1].revents = 0;
 	}
+
+	sipd_tls_flow_free(&fl);
 }
 
 /* A close_notify to the peer, if the socket takes it now. */

@@ -11,6 +11,12 @@
 # nothing reaches the registrar in plain text.  TLS_Name_Validate_1_=No
 # accepts a name mismatch (chain still checked).  The ClientHello
 # carries SNI and TLS >= 1.2.
+# Requests from TLS peers carry "Via: SIP/2.0/TLS" (sofia, behind the
+# relay on TCP, used to drop them): a client on the phone's TLS port
+# (5081) and a TLS registrar over the registered connection each send
+# an OPTIONS and an INVITE (sipd/testing/tls-peer.py); both are
+# answered, the INVITE rings, and every response carries the peer's Via
+# byte for byte.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 dp_unshare_net "$@"
 
@@ -63,7 +69,9 @@ SERVER='tls_www_server'
 	cert ipsan ca 'cn = "SIP by address"' 'ip_address = "127.0.0.1"' \
 		"$SERVER" 'expiration_days = 30' &&
 	cert foreign otherca 'cn = "localhost"' 'dns_name = "localhost"' \
-		"$SERVER" 'expiration_days = 30'
+		"$SERVER" 'expiration_days = 30' &&
+	cert phone ca 'cn = "phone"' 'ip_address = "127.0.0.1"' "$SERVER" \
+		'expiration_days = 30'
 } > "$WORK/certtool.log" 2>&1 || dp_fail "certtool failed (certtool.log)"
 
 {
@@ -99,6 +107,10 @@ for p in 35071 35072 35073 35074 35075; do
 	dp_wait_for 10 tcp_listening $p || dp_fail "kamailio TLS $p is not up"
 done
 
+# the phone's own TLS port, 5081
+mkdir -p "$WORK/state/tls"
+cat "$PKI/phone.crt" "$PKI/phone.key" > "$WORK/state/tls/agent.pem"
+
 dp_start_bus
 dp_spawn sipd env TPORT_LOG=1 ${SIPD_WRAP:-} "$SIPD" --state-dir \
 	"$WORK/state" --bind 127.0.0.1 --port 5080 --log-level debug
@@ -115,7 +127,7 @@ reg_reason() {
 }
 bindings() {
 	kamcmd -s "unix:$KAM/run/kamailio_ctl" ul.dump 2> /dev/null |
-		grep -c 'Address: sip:1000@127.0.0.1:5080;transport=tls'
+		grep -c 'Address: sip:1000@127.0.0.1:5081;transport=tls'
 }
 now_ms() { date +%s%3N; }
 
@@ -240,6 +252,48 @@ params Set ss TLS_CA_File "$WORK/ca.pem" || dp_fail "Set failed"
 params SetMany 'a{ss}' 1 Proxy_1_ localhost:35079 || dp_fail "SetMany failed"
 dp_wait_for 5 grep -q 'sni=localhost version=TLSv1.[23]' "$WORK/sni.out" ||
 	dp_fail "no SNI localhost with TLS >= 1.2: $(cat "$WORK/sni.out")"
+
+call_state() {
+	dp_prop "${SIP[@]}" org.deskphone.Sip1 CallState
+}
+# peer_ok OUT: tls-peer.py answered, rang, cancelled, all with its Via
+peer_ok() {
+	local out=$1 want
+	dp_wait_for 10 grep -q '^INVITE 18[03]' "$out" ||
+		dp_fail "$out: the INVITE got no ringing: $(tr '\n' ' ' < "$out")"
+	for want in 'OPTIONS 200 via-ok' 'INVITE 180 via-ok'; do
+		grep -qx "$want" "$out" ||
+			dp_fail "$out: no '$want': $(tr '\n' ' ' < "$out")"
+	done
+	dp_wait_prop 5 ringing "${SIP[@]}" org.deskphone.Sip1 CallState ||
+		dp_fail "CallState is '$(call_state)', want ringing"
+	touch "$2"
+	dp_wait_for 10 grep -q '^done' "$out" || dp_fail "$out: no end"
+	for want in 'CANCEL 200 via-ok' 'INVITE 487 via-ok'; do
+		grep -qx "$want" "$out" ||
+			dp_fail "$out: no '$want': $(tr '\n' ' ' < "$out")"
+	done
+	! grep -q 'via-bad\|none' "$out" ||
+		dp_fail "$out: a response without the peer's Via: $(cat "$out")"
+	dp_wait_prop 5 idle "${SIP[@]}" org.deskphone.Sip1 CallState ||
+		dp_fail "CallState is '$(call_state)', want idle"
+}
+
+dp_log "a TLS client on the phone's TLS port: OPTIONS, INVITE, CANCEL"
+dp_spawn tlsclient python3 "$SRC/sipd/testing/tls-peer.py" client 5081 \
+	"$PKI/ca.crt" "$WORK/client.out" "$WORK/client-go"
+peer_ok "$WORK/client.out" "$WORK/client-go"
+dp_log "$(tr '\n' ' ' < "$WORK/client.out")"
+
+dp_log "a TLS registrar sends OPTIONS, INVITE, CANCEL over the registration"
+dp_spawn tlsreg python3 "$SRC/sipd/testing/tls-peer.py" registrar 35078 \
+	"$PKI/good.crt" "$PKI/good.key" "$WORK/reg.out"
+dp_wait_for 5 tcp_listening 35078 || dp_fail "TLS registrar not up"
+params SetMany 'a{ss}' 1 Proxy_1_ localhost:35078 || dp_fail "SetMany failed"
+dp_wait_for 5 grep -q '^REGISTER' "$WORK/reg.out" ||
+	dp_fail "no REGISTER at the TLS registrar"
+peer_ok "$WORK/reg.out" "$WORK/reg-go"
+dp_log "$(tr '\n' ' ' < "$WORK/reg.out")"
 
 # Nothing ever went out in plain text to the TLS ports: every REGISTER
 # sofia sent went into the relay on loopback.
