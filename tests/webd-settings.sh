@@ -64,6 +64,9 @@ for f in Proxy_1_ Outbound_Proxy_1_ User_ID_1_ Auth_ID_1_ Password_1_ \
 done
 grep -q '<select id="f-SIP_Transport_1_"' "$WORK/body" || dp_fail "transport is not a select"
 grep -q '<select id="f-Auth_INVITE_1_"' "$WORK/body" || dp_fail "Auth INVITE is not a select"
+grep -q '<label for="f-Auto_Answer_1_">Auto Answer<' "$WORK/body" ||
+	dp_fail "no Auto Answer label on Ext 1"
+grep -q '<select id="f-Auto_Answer_1_"' "$WORK/body" || dp_fail "Auto Answer is not a select"
 grep -q 'name="Password_1_" [^>]* type="password" value=""' "$WORK/body" ||
 	dp_fail "password field is not an empty password input"
 web_expect 200 -b "$WORK/jar" $SYSTEM
@@ -96,6 +99,17 @@ web_expect 200 -b "$WORK/jar" /admin/basic/voice/system
 grep -q 'id="f-Connection_Type"' "$WORK/body" || dp_fail "basic System lacks Connection Type"
 grep -q 'f-Restricted_Access_Domains\|f-DHCP_Timeout' "$WORK/body" &&
 	dp_fail "basic System shows advanced settings"
+
+# the SIP page: call appearances with their label and range
+SIPPAGE=/admin/advanced/voice/sip
+web_expect 200 -b "$WORK/jar" $SIPPAGE
+grep -q '<label for="f-Call_Appearances_Per_Line">Call Appearances Per Line<' \
+	"$WORK/body" || dp_fail "no Call Appearances Per Line on the SIP page"
+submit "$WORK/jar" $SIPPAGE 400 Call_Appearances_Per_Line=-1
+grep -q 'id="e-Call_Appearances_Per_Line">Call Appearances Per Line: .*1 to 10' \
+	"$WORK/body" || dp_fail "no 1 to 10 error for Call Appearances Per Line"
+submit "$WORK/jar" $SIPPAGE 303 Call_Appearances_Per_Line=3
+expect_param org.deskphone.Sip Call_Appearances_Per_Line 3
 
 # --- changes reach their owners (one submit, two daemons on System)
 # sipd refuses '"' in a display name; test-web-html covers it

@@ -56,6 +56,8 @@ static const struct fields_known fields_table[] = {
 	{ "Web_Plain_HTTP", "Plain HTTP", "webd", "Web Server",
 	  FIELDS_SYSTEM, false, NULL, F_ENUM(fields_http_modes) },
 
+	{ "Call_Appearances_Per_Line", "Call Appearances Per Line", "sipd",
+	  "Call Feature Settings", FIELDS_SIP, false, NULL, F_UINT(1, 10) },
 	{ "RTP_Port_Min", "RTP Port Min", "audiod", "RTP Parameters",
 	  FIELDS_SIP, true, NULL, F_UINT(1024, 65534) },
 	{ "RTP_Port_Max", "RTP Port Max", "audiod", "RTP Parameters",
@@ -83,6 +85,8 @@ static const struct fields_known fields_table[] = {
 	{ "SIP_Port_%u_", "SIP Port", "sipd", "SIP Settings", FIELDS_EXT,
 	  false, NULL, F_UINT(1, 65535) },
 	{ "Auth_INVITE_%u_", "Auth INVITE", "sipd", "SIP Settings",
+	  FIELDS_EXT, false, NULL, F_BOOL },
+	{ "Auto_Answer_%u_", "Auto Answer", "sipd", "Call Feature Settings",
 	  FIELDS_EXT, false, NULL, F_BOOL },
 	{ "Display_Name_%u_", "Display Name", "sipd",
 	  "Subscriber Information", FIELDS_EXT, true, NULL,
