@@ -10,8 +10,8 @@
 #     INVITE with the digest);
 #   - baresip as the phone (answermode=auto, audio paced by its timer).
 # baresip has no Auth INVITE of its own, so that row is sipd's only.
-# Both take up to four calls at once: baresip's call_max_calls 4, and
-# sipd's Call_Appearances_Per_Line set to 4 for the run (a call beyond
+# Both take up to four calls at once (BENCH_CALLS): baresip's
+# call_max_calls, and sipd's Call_Appearances_Per_Line (a call beyond
 # gets 486 Busy Here; a second one waits and is answered when the first
 # ends).  Both are also ramped with sipp -l 1 (at most one call open:
 # "serial").
@@ -40,7 +40,8 @@ else
 	STEP=${BENCH_STEP:-5}
 fi
 LPORT=25000
-APPEARANCES=4
+# BENCH_CALLS: calls at once for both phones (1..10), default 4
+APPEARANCES=${BENCH_CALLS:-4}
 # BENCH_TARGETS: a subset, e.g. "sipd baresip"
 TARGETS=${BENCH_TARGETS:-"sipd sipd-auth sipd-serial baresip baresip-serial"}
 
@@ -123,7 +124,7 @@ e2e_start_audiod phone_speaker phone_mic
 e2e_start_sipd "$PHONE_PORT" "127.0.0.1:$E2E_KPORT" 1000 secret
 dp_wait_for 10 bench_sipd_registered || dp_fail "sipd did not register"
 answer=$(bench_sipd_autoanswer)
-# like baresip's call_max_calls 4 (bench/baresip-phone.conf.in)
+# like baresip's call_max_calls (bench/lib.sh sets it from BENCH_CALLS)
 if bench_sip_param_exists Call_Appearances_Per_Line; then
 	sip_set Call_Appearances_Per_Line "$APPEARANCES"
 	appearances="Call_Appearances_Per_Line=$APPEARANCES"
@@ -170,5 +171,5 @@ printf '%-44s %6s %s\n' "sipd with Auth INVITE / baresip >= 2" "$r" \
 	"$(bench_cmp "$r" '>=' 2)"
 echo "sipd answered by: $answer (native: Auto_Answer_1_; bus: a D-Bus" \
 	"client calling Answer()); TLS: not measured (no TLS in Debian's sipp)"
-echo "calls at once: sipd $appearances, baresip call_max_calls 4"
+echo "calls at once: sipd $appearances, baresip call_max_calls $APPEARANCES"
 bench_footer

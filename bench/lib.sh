@@ -191,6 +191,7 @@ bench_baresip_phone() {
 	mkdir -p "$dir"
 	sed -e "s|@SIP_PORT@|$sport|g" -e "s|@CTRL_PORT@|$cport|g" \
 		-e "s|@RTP_PORTS@|$rtp|g" \
+		-e "s|^call_max_calls.*|call_max_calls\t\t${BENCH_CALLS:-4}|" \
 		"$BENCH_DIR/baresip-phone.conf.in" > "$dir/config"
 	case "${BENCH_BARESIP_AUDIO:-alsa}" in
 	alsa)
