@@ -689,6 +689,7 @@ static void sipd_reg_old_done(struct sipd *d)
 		sipd_stack_continue(d);
 	} else if (reg->restart_pending) {
 		reg->restart_pending = false;
+		sipd_reg_apply_proxy(d);
 		sipd_reg_start(d);
 	}
 }
@@ -801,10 +802,18 @@ static void sipd_reg_restart_cb(struct sipd *d, su_timer_t *t, void *arg)
 	log_info("Line 1 settings changed, registering again");
 	su_timer_reset(reg->retry_timer);
 	reg->failures = 0;
-	sipd_reg_apply_proxy(d);
 
+	/*
+	 * The un-REGISTER goes the way the binding was made: the new
+	 * proxy only once it is done (sipd_reg_old_done()).  Before, over
+	 * TLS it went through the relay to the new server, or with no
+	 * proxy found no transport at all (503) once the registrar had
+	 * closed the connection, and the binding stayed.
+	 */
 	if (sipd_reg_unregister(d))
 		reg->restart_pending = true;
+	else
+		sipd_reg_apply_proxy(d);
 
 	/* a new attempt with new settings: the old failure no longer applies */
 	sipd_reg_set_state(d, SIPD_REG_REGISTERING, "");

@@ -16,7 +16,9 @@
 # (5081) and a TLS registrar over the registered connection each send
 # an OPTIONS and an INVITE (sipd/testing/tls-peer.py); both are
 # answered, the INVITE rings, and every response carries the peer's Via
-# byte for byte.
+# byte for byte.  When that registrar has closed its connection,
+# Proxy_1_ "" still un-registers there (through the relay, as before),
+# and so does a change to another TLS registrar.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 dp_unshare_net "$@"
 
@@ -294,6 +296,31 @@ dp_wait_for 5 grep -q '^REGISTER' "$WORK/reg.out" ||
 	dp_fail "no REGISTER at the TLS registrar"
 peer_ok "$WORK/reg.out" "$WORK/reg-go"
 dp_log "$(tr '\n' ' ' < "$WORK/reg.out")"
+
+dp_log "the registrar closes its connection; Proxy_1_ \"\" still un-registers"
+dp_wait_prop 5 registered "${SIP[@]}" org.deskphone.Sip1 RegistrationState ||
+	dp_fail "not registered at the TLS registrar: $(reg_state)"
+touch "$WORK/reg-close"
+dp_wait_for 5 grep -q '^closed' "$WORK/reg.out" ||
+	dp_fail "the TLS registrar did not close"
+sleep 0.5
+params SetMany 'a{ss}' 1 Proxy_1_ "" || dp_fail "SetMany failed"
+dp_wait_for 10 grep -q '^REGISTER .*expires=0$' "$WORK/reg.out" ||
+	dp_fail "no un-REGISTER at the TLS registrar:" \
+		"$(tr '\n' ' ' < "$WORK/reg.out")"
+! grep -q 'No transport\|no transport protocol' "$WORK/sipd.log" ||
+	dp_fail "the un-REGISTER found no transport"
+
+dp_log "a new TLS registrar: the un-REGISTER still goes to the old one"
+unregs() { grep -c '^REGISTER .*expires=0$' "$WORK/reg.out"; }
+params SetMany 'a{ss}' 1 Proxy_1_ localhost:35078 || dp_fail "SetMany failed"
+dp_wait_prop 5 registered "${SIP[@]}" org.deskphone.Sip1 RegistrationState ||
+	dp_fail "not registered at the TLS registrar: $(reg_state)"
+n=$(unregs)
+try localhost:35071 registered
+dp_wait_for 5 test "$(unregs)" -gt "$n" ||
+	dp_fail "the old registrar got no un-REGISTER:" \
+		"$(tr '\n' ' ' < "$WORK/reg.out")"
 
 # Nothing ever went out in plain text to the TLS ports: every REGISTER
 # sofia sent went into the relay on loopback.

@@ -10,7 +10,8 @@
 #     a TLS registrar on 127.0.0.1:PORT: 200 to every REGISTER, and after
 #     the first one an OPTIONS and an INVITE to the phone over the same
 #     connection (CANCELled when OUT's directory has reg-go); other
-#     requests from the phone get 200.
+#     requests from the phone get 200; closes the connection when that
+#     directory has reg-close (and removes it).
 # OUT gets one line per response: "METHOD STATUS via-ok" when the
 # topmost Via is the one sent, byte for byte, else "via-bad <via>".
 import os
@@ -28,6 +29,7 @@ class Stream:
     def __init__(self, tls):
         self.tls = tls
         self.buf = b''
+        self.closed = False
 
     def message(self, timeout):
         """The next message (text), or None after TIMEOUT seconds."""
@@ -49,9 +51,12 @@ class Stream:
             self.tls.settimeout(left)
             try:
                 data = self.tls.recv(65536)
-            except (socket.timeout, ssl.SSLError, OSError):
+            except socket.timeout:
                 return None
+            except (ssl.SSLError, OSError):
+                data = b''
             if not data:
+                self.closed = True
                 return None
             self.buf += data
 
@@ -173,20 +178,34 @@ def registrar(port, cert, key, outpath):
         while True:
             conn, _ = srv.accept()
             try:
-                stream = Stream(ctx.wrap_socket(conn, server_side=True))
-                serve(stream, port, out, os.path.join(
+                tls = ctx.wrap_socket(conn, server_side=True)
+                serve(Stream(tls), port, out, os.path.join(
                     os.path.dirname(outpath), 'reg-go'))
+                tls.close()
             except (ssl.SSLError, OSError) as e:
                 out.write('error %s\n' % e)
             conn.close()
 
 
+exchanged = False
+
+
 def serve(stream, port, out, go):
-    done = False
+    """Until the phone closes, or the test asks the registrar to close
+    (reg-close next to GO, removed then).  The OPTIONS and INVITE go
+    once, after the first REGISTER of all."""
+    global exchanged
+    close = os.path.join(os.path.dirname(go), 'reg-close')
     while True:
-        msg = stream.message(600)
+        msg = stream.message(0.3)
         if msg is None:
-            return
+            if stream.closed:
+                return
+            if os.path.exists(close):
+                os.unlink(close)
+                out.write('closed\n')
+                return
+            continue
         if msg.startswith('SIP/2.0 '):
             continue
         method = msg.split(' ', 1)[0]
@@ -194,13 +213,14 @@ def serve(stream, port, out, go):
             stream.tls.sendall(answer(msg))
             continue
         contact = header(msg, 'Contact') or header(msg, 'm')
-        expires = header(msg, 'Expires') or '60'
+        m = re.search(r'(?i);\s*expires\s*=\s*(\d+)', contact)
+        expires = m.group(1) if m else header(msg, 'Expires') or '60'
         stream.tls.sendall(answer(msg, 'Contact: %s;expires=%s\r\n' % (
-            contact, expires)))
-        out.write('REGISTER %s\n' % contact)
-        if done or expires == '0':
+            contact.split(';expires')[0], expires)))
+        out.write('REGISTER %s expires=%s\n' % (contact, expires))
+        if exchanged or expires == '0':
             continue
-        done = True
+        exchanged = True
         uri = re.search(r'<([^>]*)>', contact).group(1)
         exchange(stream, uri, '127.0.0.1:%d' % port, out, go)
         out.write('done\n')
