@@ -774,18 +774,14 @@ static int sipd_tls_from_server(struct sipd_tls_conn *c,
 	}
 }
 
-/*
- * Copies both ways, message by message, until either side ends.  True
- * when sofia did not end it (the TLS side, a framing error, idleness).
- */
-static bool sipd_tls_pump(struct sipd_tls_conn *c, SSL *s)
+/* Copies both ways, message by message, until either side ends. */
+static void sipd_tls_pump(struct sipd_tls_conn *c, SSL *s)
 {
 	struct pollfd p[2] = {
 		{ .fd = c->local_fd, .events = POLLIN },
 		{ .fd = c->server_fd, .events = POLLIN },
 	};
 	struct sipd_tls_flow fl;
-	bool sofia_ended = false;
 	char buf[16384];
 	ssize_t n;
 
@@ -808,7 +804,6 @@ static bool sipd_tls_pump(struct sipd_tls_conn *c, SSL *s)
 			n = read(c->local_fd, buf, sizeof(buf));
 			if (n < 0 && errno == EINTR)
 				continue;
-			sofia_ended = n <= 0;
 			if (n <= 0 ||
 			    sipd_tls_to_peer(&fl, s, buf, (size_t)n) < 0)
 				break;
@@ -818,23 +813,6 @@ static bool sipd_tls_pump(struct sipd_tls_conn *c, SSL *s)
 	}
 
 	sipd_tls_flow_free(&fl);
-	return !sofia_ended;
-}
-
-/*
- * sofia keeps a TCP connection whose peer only closed it (FIN) half
- * open and goes on writing requests into it: an un-REGISTER after the
- * registrar had closed its TLS connection was lost that way.  So when
- * the TLS side ended, sofia's connection is reset: sofia drops it and
- * its next request opens a new one through the relay.
- */
-static void sipd_tls_reset_sofia(int fd)
-{
-	struct linger l = { .l_onoff = 1, .l_linger = 0 };
-
-	if (fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_LINGER, &l,
-				  sizeof(l)) < 0)
-		log_debug("TLS relay: SO_LINGER: %s", strerror(errno));
 }
 
 /* A close_notify to the peer, if the socket takes it now. */
@@ -880,8 +858,7 @@ static void *sipd_tls_in_thread(void *arg)
 			  sipd_tls_why(r, err, sizeof(err)));
 
 	if (r >= 0 && sipd_tls_connect_sofia(c) >= 0) {
-		if (sipd_tls_pump(c, s))
-			sipd_tls_reset_sofia(c->local_fd);
+		sipd_tls_pump(c, s);
 		sipd_tls_bye(s);
 	}
 
@@ -922,8 +899,7 @@ static void *sipd_tls_thread(void *arg)
 
 	sipd_tls_notify(c, r >= 0, reason);
 	if (r >= 0) {
-		if (sipd_tls_pump(c, s))
-			sipd_tls_reset_sofia(c->local_fd);
+		sipd_tls_pump(c, s);
 		sipd_tls_bye(s);
 	}
 
