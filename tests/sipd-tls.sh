@@ -18,7 +18,8 @@
 # answered, the INVITE rings, and every response carries the peer's Via
 # byte for byte.  When that registrar has closed its connection,
 # Proxy_1_ "" still un-registers there (through the relay, as before),
-# and so does a change to another TLS registrar.
+# and so does a change to another TLS registrar.  kamailio relays an
+# OPTIONS from a UDP client to the phone over TLS and it is answered.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 dp_unshare_net "$@"
 
@@ -321,6 +322,12 @@ try localhost:35071 registered
 dp_wait_for 5 test "$(unregs)" -gt "$n" ||
 	dp_fail "the old registrar got no un-REGISTER:" \
 		"$(tr '\n' ' ' < "$WORK/reg.out")"
+
+dp_log "kamailio relays an OPTIONS over TLS to the phone (its Via: TLS)"
+out=$(python3 "$SRC/sipd/testing/probe.py" udp OPTIONS 127.0.0.1 127.0.0.1 \
+	35070 4)
+[ "$out" = "replies 1: SIP/2.0 200 OK" ] ||
+	dp_fail "OPTIONS through kamailio: $out"
 
 # Nothing ever went out in plain text to the TLS ports: every REGISTER
 # sofia sent went into the relay on loopback.
