@@ -27,6 +27,8 @@ int sipd_frame_feed(struct sipd_frame *f, const void *data, size_t len)
 	size_t need = f->len + len;
 	char *p;
 
+	if (len == 0)
+		return 0;
 	if (need > SIPD_FRAME_HEADER_MAX + SIPD_FRAME_BODY_MAX +
 		   SIPD_FRAME_SLACK)
 		return -EMSGSIZE;
@@ -228,6 +230,9 @@ int sipd_frame_next(struct sipd_frame *f, char **piece, size_t *len)
 		*len = f->taken = n;
 		return SIPD_FRAME_PING;
 	}
+
+	if (f->len == 0)
+		return SIPD_FRAME_MORE;
 
 	r = sipd_frame_headers(f, &head, &body);
 	if (r <= 0)

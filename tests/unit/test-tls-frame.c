@@ -101,6 +101,42 @@ static void test_splits(void)
 	}
 }
 
+/* One cut at every byte of the stream: the same pieces as the whole. */
+static void test_one_cut(void)
+{
+	char s[4096] = "", *p;
+	struct sipd_frame f;
+	size_t len, at, n, got;
+	int r, msgs;
+
+	for (size_t i = 0; i < sizeof(stream_parts) / sizeof(*stream_parts);
+	     i++)
+		strcat(s, stream_parts[i]);
+	len = strlen(s);
+
+	for (at = 0; at <= len; at++) {
+		sipd_frame_init(&f);
+		got = 0;
+		msgs = 0;
+		r = sipd_frame_feed(&f, s, at);
+		while (r >= 0 && (r = sipd_frame_next(&f, &p, &n)) > 0) {
+			CHECK_MSG(!memcmp(p, s + got, n), "cut %zu: changed", at);
+			got += n;
+			msgs += r == SIPD_FRAME_MSG;
+		}
+		CHECK(r == 0 && sipd_frame_feed(&f, s + at, len - at) == 0);
+		while ((r = sipd_frame_next(&f, &p, &n)) > 0) {
+			CHECK_MSG(!memcmp(p, s + got, n), "cut %zu: changed", at);
+			got += n;
+			msgs += r == SIPD_FRAME_MSG;
+		}
+		CHECK_MSG(r == 0 && got == len && msgs == 3,
+			  "cut %zu: %d, %zu bytes, %d messages", at, r, got,
+			  msgs);
+		sipd_frame_free(&f);
+	}
+}
+
 /* Two cuts anywhere: the first message comes out whole, once. */
 static void test_two_cuts(void)
 {
@@ -296,6 +332,7 @@ static void test_via(void)
 int main(void)
 {
 	test_splits();
+	test_one_cut();
 	test_two_cuts();
 	test_refused();
 	test_oversize();
