@@ -259,11 +259,13 @@ dp_wait_for 5 grep -q 'sni=localhost version=TLSv1.[23]' "$WORK/sni.out" ||
 call_state() {
 	dp_prop "${SIP[@]}" org.deskphone.Sip1 CallState
 }
-# peer_ok OUT: tls-peer.py answered, rang, cancelled, all with its Via
+# peer_ok OUT GO: tls-peer.py was answered, rang, cancelled (once GO
+# exists), every response with its Via
 peer_ok() {
 	local out=$1 want
 	dp_wait_for 10 grep -q '^INVITE 18[03]' "$out" ||
-		dp_fail "$out: the INVITE got no ringing: $(tr '\n' ' ' < "$out")"
+		dp_fail "$out: the INVITE did not ring:" \
+			"$(tr '\n' ' ' < "$out")"
 	for want in 'OPTIONS 200 via-ok' 'INVITE 180 via-ok'; do
 		grep -qx "$want" "$out" ||
 			dp_fail "$out: no '$want': $(tr '\n' ' ' < "$out")"
