@@ -380,9 +380,14 @@ static void sipd_param_changed(struct param_store *store,
 		return;
 	}
 
-	/* read when a call comes in */
+	/*
+	 * Read when a call comes in or is made.  The display name is not
+	 * part of the binding: registering again would take the binding
+	 * away for a round trip, and calls in between would find none.
+	 */
 	if (!strcmp(def->name, "Auth_INVITE_1_") ||
 	    !strcmp(def->name, "Auto_Answer_1_") ||
+	    !strcmp(def->name, "Display_Name_1_") ||
 	    !strcmp(def->name, "Call_Appearances_Per_Line"))
 		return;
 
