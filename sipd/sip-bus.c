@@ -221,13 +221,27 @@ int sipd_bus_add(struct sipd *d)
 	return r;
 }
 
+/* One PropertiesChanged for the NULL-terminated @names. */
+static void sipd_bus_emit(struct sipd *d, const char **names)
+{
+	int r;
+
+	r = sd_bus_emit_properties_changed_strv(d->bus, SIPD_OBJECT_PATH,
+						SIPD_INTERFACE,
+						(char **)names);
+	if (r < 0)
+		log_warning("Failed to emit PropertiesChanged: %s, ignoring",
+			    strerror(-r));
+
+	sipd_loop_rearm(d);
+}
+
 /* NULL-terminated list of property names that changed. */
 void sipd_bus_changed(struct sipd *d, const char *property, ...)
 {
 	const char *names[8];
 	size_t n = 0;
 	va_list ap;
-	int r;
 
 	va_start(ap, property);
 	for (; property && n < 7; property = va_arg(ap, const char *))
@@ -238,14 +252,7 @@ void sipd_bus_changed(struct sipd *d, const char *property, ...)
 	if (!d->bus || n == 0)
 		return;
 
-	r = sd_bus_emit_properties_changed_strv(d->bus, SIPD_OBJECT_PATH,
-						SIPD_INTERFACE,
-						(char **)names);
-	if (r < 0)
-		log_warning("Failed to emit PropertiesChanged: %s, ignoring",
-			    strerror(-r));
-
-	sipd_loop_rearm(d);
+	sipd_bus_emit(d, names);
 }
 
 /*
@@ -301,7 +308,6 @@ void sipd_bus_flush(struct sipd *d)
 	struct sipd_bus_shown now, *was = &d->shown;
 	const char *names[6];
 	size_t n = 0;
-	int r;
 
 	if (!d->shown_dirty)
 		return;
@@ -324,14 +330,7 @@ void sipd_bus_flush(struct sipd *d)
 	if (!d->bus || n == 0)
 		return;
 
-	r = sd_bus_emit_properties_changed_strv(d->bus, SIPD_OBJECT_PATH,
-						SIPD_INTERFACE,
-						(char **)names);
-	if (r < 0)
-		log_warning("Failed to emit PropertiesChanged: %s, ignoring",
-			    strerror(-r));
-
-	sipd_loop_rearm(d);
+	sipd_bus_emit(d, names);
 }
 
 /* After the properties, so that a listener sees CallState first. */
