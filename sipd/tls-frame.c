@@ -67,9 +67,11 @@ static void sipd_frame_drop(struct sipd_frame *f)
 	f->taken = 0;
 }
 
+/* c first: strchr() would find a NUL as the string's terminator. */
 static bool sipd_frame_is_token(char c)
 {
-	return isalnum((unsigned char)c) || strchr("-.!%*_+`'~", c);
+	return isalnum((unsigned char)c) ||
+	       (c && strchr("-.!%*_+`'~", c));
 }
 
 /*
