@@ -38,6 +38,16 @@ sdns_find_pid1() {
 	return 1
 }
 
+# SIGKILL to PID and everything below it, children first
+sdns_kill_tree() {
+	local c
+
+	for c in $(pgrep -P "$1"); do
+		sdns_kill_tree "$c"
+	done
+	kill -KILL "$1" 2> /dev/null
+}
+
 sdns_start() {
 	local unitdir=$1 target=$2 net i p=""
 
@@ -79,7 +89,12 @@ EOS
 		p=""
 		sleep 0.05
 	done
-	[ -n "$p" ] || { echo "sd-ns: systemd did not start" >&2; return 1; }
+	if [ -z "$p" ]; then
+		echo "sd-ns: systemd did not start" >&2
+		# nothing may outlive a failed start (no .pid1 for stop)
+		sdns_kill_tree "$(cat "$base/.script.pid")"
+		return 1
+	fi
 	echo "$p" > "$base/.pid1"
 	echo "$p"
 }
