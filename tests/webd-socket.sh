@@ -161,4 +161,16 @@ web_expect 200 /login
 grep -q "Not socket-activated: --idle-exit is ignored" "$WORK/own.log" ||
 	dp_fail "no word that --idle-exit is ignored"
 dp_stop own
+
+# The log names where a socket from systemd listens, not --listen.
+dp_spawn fourth "$ACTIVATE" -l "127.0.0.2:$WEB_PORT" --fdname=https \
+	-E DBUS_SYSTEM_BUS_ADDRESS "$WEBD" "${webd_args[@]}"
+dp_wait_for 5 grep -q "Listening on 127.0.0.2:$WEB_PORT" "$WORK/fourth.log" ||
+	dp_fail "fourth: no socket"
+curl -sS --max-time 20 -k -o /dev/null "https://127.0.0.2:$WEB_PORT/login" ||
+	dp_fail "fourth: not served on 127.0.0.2"
+grep -q "Serving the admin pages at https://127.0.0.2:$WEB_PORT/" \
+	"$WORK/fourth.log" || dp_fail "fourth: the log names another address:" \
+	"$(grep 'Serving' "$WORK/fourth.log")"
+dp_stop fourth
 dp_log "webd-socket: ok"

@@ -984,6 +984,44 @@ static uint16_t server_port_of(struct MHD_Daemon *mhd, int fd,
 	return port ? port : server_bound_port(mhd, asked);
 }
 
+/*
+ * Where a socket from systemd really listens, for the log: it need not
+ * be --listen's address.  A specific address replaces @host; "" for a
+ * wildcard (every address of the host), @host kept if unknown.
+ */
+static void server_fd_host(int fd, char *host, size_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	const void *a = NULL;
+	char buf[INET6_ADDRSTRLEN];
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0)
+		return;
+
+	if (ss.ss_family == AF_INET) {
+		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+
+		if (in->sin_addr.s_addr == htonl(INADDR_ANY))
+			goto any;
+		a = &in->sin_addr;
+	} else if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+
+		if (IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr))
+			goto any;
+		a = &in6->sin6_addr;
+	}
+
+	if (a && inet_ntop(ss.ss_family, a, buf, sizeof(buf)))
+		snprintf(host, len, ss.ss_family == AF_INET6 ? "[%s]" : "%s",
+			 buf);
+	return;
+
+any:
+	host[0] = '\0';
+}
+
 /* Counts connections of both listeners for server_idle(). */
 static void server_notify(void *cls, struct MHD_Connection *c,
 			  void **socket_context,
@@ -1129,6 +1167,7 @@ int server_start(const struct server_config *config, struct auth *auth,
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
 			     MHD_USE_ERROR_LOG | MHD_USE_TLS | MHD_USE_ITC;
 	struct sockaddr_storage ss;
+	char shown[64];
 	struct server *s;
 	bool ipv6;
 
@@ -1147,6 +1186,7 @@ int server_start(const struct server_config *config, struct auth *auth,
 	s->last_active = auth_now();
 	pthread_mutex_init(&s->lock, NULL);
 	server_address(config, &ss, &ipv6, s->host, sizeof(s->host));
+	snprintf(shown, sizeof(shown), "%s", s->host);
 
 	if (ipv6)
 		flags |= MHD_USE_IPv6;
@@ -1188,8 +1228,15 @@ int server_start(const struct server_config *config, struct auth *auth,
 	}
 
 	s->port = server_port_of(s->mhd, config->https_fd, config->port);
+	if (config->https_fd >= 0)
+		server_fd_host(config->https_fd, shown, sizeof(shown));
 	snprintf(s->url, sizeof(s->url), "https://%s:%u/", s->host, s->port);
-	log_info("Serving the admin pages at %s", s->url);
+	if (shown[0])
+		log_info("Serving the admin pages at https://%s:%u/", shown,
+			 s->port);
+	else
+		log_info("Serving the admin pages on every address of this "
+			 "host, port %u", s->port);
 
 	if ((config->http_redirect || config->http_fd >= 0) &&
 	    server_start_redirect(s) < 0) {
