@@ -252,7 +252,7 @@ static struct nlmsghdr *netd_netlink_default_route(char *buf, uint16_t type,
 
 int netd_netlink_route_set(struct netd_netlink *nl, int ifindex,
 			   struct in_addr gateway, struct in_addr src,
-			   uint8_t protocol)
+			   uint8_t protocol, bool onlink)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh;
@@ -263,6 +263,8 @@ int netd_netlink_route_set(struct netd_netlink *nl, int ifindex,
 					 ifindex);
 	rtm = mnl_nlmsg_get_payload(nlh);
 	rtm->rtm_protocol = protocol;
+	if (onlink)
+		rtm->rtm_flags |= RTNH_F_ONLINK;
 
 	mnl_attr_put_u32(nlh, RTA_GATEWAY, gateway.s_addr);
 	/*

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 /*
@@ -31,11 +32,12 @@ int netd_netlink_address_flush(struct netd_netlink *nl, int ifindex,
 /*
  * Sets the default route of the main table via @gateway on the
  * interface, preferring source @src; RTPROT_DHCP or RTPROT_STATIC as
- * @protocol.  Replaces any default route already there.
+ * @protocol; @onlink for a gateway outside the interface's subnet.
+ * Replaces any default route already there.
  */
 int netd_netlink_route_set(struct netd_netlink *nl, int ifindex,
 			   struct in_addr gateway, struct in_addr src,
-			   uint8_t protocol);
+			   uint8_t protocol, bool onlink);
 
 /* Removes the default route through the interface, if any. */
 int netd_netlink_route_remove(struct netd_netlink *nl, int ifindex);

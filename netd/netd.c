@@ -216,13 +216,25 @@ static int netd_apply_route(struct netd *n, const struct netd_config *c)
 	uint8_t proto = n->mode == NETD_MODE_STATIC ? RTPROT_STATIC :
 			RTPROT_DHCP;
 	char gw[INET_ADDRSTRLEN];
+	uint32_t mask;
+	bool onlink;
 	int r;
 
 	if (!c->prefix_len || c->router.s_addr == INADDR_ANY)
 		return netd_netlink_route_remove(n->netlink, n->ifindex);
 
+	/*
+	 * A router outside the subnet (a /32 lease, as some servers give)
+	 * is still on this link: without "onlink" the kernel refuses the
+	 * route as unreachable.
+	 */
+	mask = c->prefix_len >= 32 ? 0xffffffffu :
+	       ~(0xffffffffu >> c->prefix_len);
+	onlink = (ntohl(c->router.s_addr) & mask) !=
+		 (ntohl(c->address.s_addr) & mask);
+
 	r = netd_netlink_route_set(n->netlink, n->ifindex, c->router,
-				   c->address, proto);
+				   c->address, proto, onlink);
 	if (r < 0) {
 		inet_ntop(AF_INET, &c->router, gw, sizeof(gw));
 		log_warning("%s: failed to set the default route via %s: %s, "

@@ -130,6 +130,21 @@ dp_wait_for 5 sh -c \
 netns_reachable 10.77.1.30 || dp_fail "10.77.1.30 not reachable"
 netns_reachable 10.77.1.20 && dp_fail "10.77.1.20 still answers"
 
+# A /32 with the router outside it (as some DHCP servers give): the
+# route is on-link, not refused as unreachable.
+busctl --system call org.deskphone.Net /org/deskphone/Net \
+	org.deskphone.Parameters1 SetMany "a{ss}" 2 NetMask 255.255.255.255 \
+	Gateway 10.77.1.1 || dp_fail "SetMany /32 refused"
+wait_addrs "10.77.1.30/32 "
+dp_wait_for 5 sh -c "ip -n $NS_PHONE -4 route show default |
+	grep -q 'via 10.77.1.1 .*onlink'" ||
+	dp_fail "no on-link default route for a /32: '$(phone_default_route)'"
+netns_reachable 10.77.1.30 || dp_fail "10.77.1.30/32 not reachable"
+busctl --system call org.deskphone.Net /org/deskphone/Net \
+	org.deskphone.Parameters1 SetMany "a{ss}" 2 NetMask 255.255.0.0 \
+	Gateway 10.77.1.2 || dp_fail "SetMany back to /16 refused"
+wait_addrs "10.77.1.30/16 "
+
 # No gateway: the default route goes.
 netd_set Gateway ""
 dp_wait_for 5 test -z "$(phone_default_route)" ||
