@@ -46,7 +46,7 @@ struct dhcp_client {
 	bool probe_first;		/* PROBING before BOUND */
 	bool probe_pending;		/* a background probe of @probed */
 	struct in_addr probed;
-	unsigned int conflicts;		/* in a row, for the rate limit */
+	unsigned int conflicts;		/* in a row: the rate limit */
 	uint64_t new_at;		/* the current address was taken */
 	uint64_t conflict_at;		/* the last conflict */
 

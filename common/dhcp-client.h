@@ -40,8 +40,7 @@ enum dhcp_client_state {
 enum dhcp_client_event {
 	DHCP_CLIENT_EVENT_STATE,	/* the state changed */
 	DHCP_CLIENT_EVENT_BOUND,	/* a lease (new or renewed) */
-	DHCP_CLIENT_EVENT_LOST,		/* the lease is gone (NAK, expiry,
-					   a conflict) */
+	DHCP_CLIENT_EVENT_LOST,		/* gone: NAK, expiry, conflict */
 	DHCP_CLIENT_EVENT_DECLINED,	/* the probe found it in use */
 };
 

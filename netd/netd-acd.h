@@ -46,7 +46,7 @@ enum netd_acd_event {
 	NETD_ACD_EVENT_FREE,		/* the window passed quietly */
 	NETD_ACD_EVENT_IN_USE,		/* a conflict in the window */
 	NETD_ACD_EVENT_DEFENDED,	/* a later conflict, answered once */
-	NETD_ACD_EVENT_LOST,		/* a second one: give the address up */
+	NETD_ACD_EVENT_LOST,		/* a second one: give it up */
 };
 
 struct netd_acd_ops {

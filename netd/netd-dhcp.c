@@ -269,9 +269,9 @@ static int netd_dhcp_arp_filter(int fd, struct in_addr addr)
 {
 	uint32_t a = ntohl(addr.s_addr);
 	struct sock_filter code[] = {
-		BPF_STMT(BPF_LD + BPF_W + BPF_ABS, 14),		/* sender */
+		BPF_STMT(BPF_LD + BPF_W + BPF_ABS, 14),	/* sender */
 		BPF_JUMP(BPF_JMP + BPF_JEQ + BPF_K, a, 2, 0),
-		BPF_STMT(BPF_LD + BPF_W + BPF_ABS, 24),		/* target */
+		BPF_STMT(BPF_LD + BPF_W + BPF_ABS, 24),	/* target */
 		BPF_JUMP(BPF_JMP + BPF_JEQ + BPF_K, a, 0, 1),
 		BPF_STMT(BPF_RET + BPF_K, 0xffff),
 		BPF_STMT(BPF_RET + BPF_K, 0),

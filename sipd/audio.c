@@ -29,7 +29,7 @@
 struct sipd_audio_open_req {
 	struct sipd *d;
 	unsigned int gen;		/* the call's; 0: the spare */
-	unsigned int epoch;		/* the spare's, see sipd_audio_forget */
+	unsigned int epoch;		/* see sipd_audio_forget */
 };
 
 static int sipd_audio_done_cb(sd_bus_message *m, void *userdata,

@@ -84,8 +84,8 @@ struct sipd_call {
 	nua_handle_t *nh;		/* NULL: a free appearance */
 	enum sipd_call_state state;
 	bool incoming;
-	bool engaged;			/* answered or dialled: has the phone */
-	unsigned int gen;		/* unique, rising: age, audiod replies */
+	bool engaged;			/* answered or dialled */
+	unsigned int gen;		/* rising: age, stale replies */
 	su_timer_t *ring_timer;		/* an unanswered call gives up */
 	char remote[300];
 	char codec[8];
@@ -106,7 +106,7 @@ struct sipd_call {
 	struct sipd_media started;	/* where StartStream sent audio */
 	struct sipd_media remote_media;
 	bool have_remote_media;
-	bool offer_parsed;		/* the INVITE's, by sipd_call_incoming */
+	bool offer_parsed;		/* by sipd_call_incoming */
 	int pt;				/* payload type, -1 if none */
 };
 
@@ -123,7 +123,7 @@ struct sipd_audio_spare {
 	bool pending;			/* OpenStream sent */
 	bool ready;
 	bool watched;			/* audiod's name is watched */
-	unsigned int epoch;		/* replies of an older one are stale */
+	unsigned int epoch;		/* older replies are stale */
 	uint32_t id;
 	uint16_t port;
 	char address[INET_ADDRSTRLEN];	/* it was opened for */
