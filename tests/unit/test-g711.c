@@ -9,7 +9,8 @@
 /* Values from the tables of ITU-T G.711, scaled to 16 bits. */
 static void test_ulaw_known(void)
 {
-	CHECK_MSG(g711_ulaw_encode(0) == 0xFF, "0 -> %02x", g711_ulaw_encode(0));
+	CHECK_MSG(g711_ulaw_encode(0) == 0xFF, "0 -> %02x",
+		  g711_ulaw_encode(0));
 	CHECK_MSG(g711_ulaw_encode(-1) == 0x7F, "-1 -> %02x",
 	      g711_ulaw_encode(-1));
 	CHECK_MSG(g711_ulaw_encode(32767) == 0x80, "max -> %02x",
@@ -19,13 +20,16 @@ static void test_ulaw_known(void)
 	CHECK_MSG(g711_ulaw_encode(1000) == 0xCE, "1000 -> %02x",
 	      g711_ulaw_encode(1000));
 
-	CHECK_MSG(g711_ulaw_decode(0xFF) == 0, "ff -> %d", g711_ulaw_decode(0xFF));
-	CHECK_MSG(g711_ulaw_decode(0x7F) == 0, "7f -> %d", g711_ulaw_decode(0x7F));
+	CHECK_MSG(g711_ulaw_decode(0xFF) == 0, "ff -> %d",
+		  g711_ulaw_decode(0xFF));
+	CHECK_MSG(g711_ulaw_decode(0x7F) == 0, "7f -> %d",
+		  g711_ulaw_decode(0x7F));
 	CHECK_MSG(g711_ulaw_decode(0x80) == 32124, "80 -> %d",
 	      g711_ulaw_decode(0x80));
 	CHECK_MSG(g711_ulaw_decode(0x00) == -32124, "00 -> %d",
 	      g711_ulaw_decode(0x00));
-	CHECK_MSG(g711_ulaw_decode(0xFE) == 8, "fe -> %d", g711_ulaw_decode(0xFE));
+	CHECK_MSG(g711_ulaw_decode(0xFE) == 8, "fe -> %d",
+		  g711_ulaw_decode(0xFE));
 	CHECK_MSG(g711_ulaw_decode(0xEF) == 132, "ef -> %d",
 	      g711_ulaw_decode(0xEF));
 	CHECK_MSG(g711_ulaw_decode(0xCE) == 988, "ce -> %d",
@@ -34,7 +38,8 @@ static void test_ulaw_known(void)
 
 static void test_alaw_known(void)
 {
-	CHECK_MSG(g711_alaw_encode(0) == 0xD5, "0 -> %02x", g711_alaw_encode(0));
+	CHECK_MSG(g711_alaw_encode(0) == 0xD5, "0 -> %02x",
+		  g711_alaw_encode(0));
 	CHECK_MSG(g711_alaw_encode(-1) == 0x55, "-1 -> %02x",
 	      g711_alaw_encode(-1));
 	CHECK_MSG(g711_alaw_encode(32767) == 0xAA, "max -> %02x",
@@ -44,7 +49,8 @@ static void test_alaw_known(void)
 	CHECK_MSG(g711_alaw_encode(1000) == 0xFA, "1000 -> %02x",
 	      g711_alaw_encode(1000));
 
-	CHECK_MSG(g711_alaw_decode(0xD5) == 8, "d5 -> %d", g711_alaw_decode(0xD5));
+	CHECK_MSG(g711_alaw_decode(0xD5) == 8, "d5 -> %d",
+		  g711_alaw_decode(0xD5));
 	CHECK_MSG(g711_alaw_decode(0x55) == -8, "55 -> %d",
 	      g711_alaw_decode(0x55));
 	CHECK_MSG(g711_alaw_decode(0xAA) == 32256, "aa -> %d",
@@ -79,8 +85,8 @@ static void test_round_trip(void)
 		d = g711_ulaw_decode(c);
 		half = test_ulaw_half_step(c);
 		if (abs(v) <= 32124 + half)
-			CHECK_MSG(abs(d - v) <= half, "ulaw %d -> %02x -> %d", v,
-			      c, d);
+			CHECK_MSG(abs(d - v) <= half,
+				  "ulaw %d -> %02x -> %d", v, c, d);
 		else
 			CHECK_MSG(abs(d) == 32124, "ulaw clip %d -> %d", v, d);
 

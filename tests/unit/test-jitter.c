@@ -70,8 +70,8 @@ static void test_underrun(void)
 	played = jitter_get(&jb, out, 160);
 	CHECK_MSG(played, "the last 100 samples were not played");
 	for (i = 0; i < 100; i++)
-		CHECK_MSG(out[i] == (int16_t)(321 + i), "tail sample %zu: %d", i,
-		      out[i]);
+		CHECK_MSG(out[i] == (int16_t)(321 + i), "tail sample %zu: %d",
+			  i, out[i]);
 	CHECK_MSG(test_all_zero(out + 100, 60), "no silence after the tail");
 
 	test_put_ramp(&next, 160);
@@ -140,7 +140,8 @@ static void test_trim(void)
 
 	test_put_ramp(&next, 160);
 	jitter_get(&jb, out, 160);
-	CHECK_MSG(jb.len == JITTER_PREFILL - 160, "after the trim: %zu", jb.len);
+	CHECK_MSG(jb.len == JITTER_PREFILL - 160, "after the trim: %zu",
+		  jb.len);
 	CHECK_MSG(out[0] == (int16_t)(next - JITTER_PREFILL),
 	      "trim kept %d first, not the newest samples", out[0]);
 

@@ -120,13 +120,15 @@ static void test_one_cut(void)
 		msgs = 0;
 		r = sipd_frame_feed(&f, s, at);
 		while (r >= 0 && (r = sipd_frame_next(&f, &p, &n)) > 0) {
-			CHECK_MSG(!memcmp(p, s + got, n), "cut %zu: changed", at);
+			CHECK_MSG(!memcmp(p, s + got, n), "cut %zu: changed",
+				  at);
 			got += n;
 			msgs += r == SIPD_FRAME_MSG;
 		}
 		CHECK(r == 0 && sipd_frame_feed(&f, s + at, len - at) == 0);
 		while ((r = sipd_frame_next(&f, &p, &n)) > 0) {
-			CHECK_MSG(!memcmp(p, s + got, n), "cut %zu: changed", at);
+			CHECK_MSG(!memcmp(p, s + got, n), "cut %zu: changed",
+				  at);
 			got += n;
 			msgs += r == SIPD_FRAME_MSG;
 		}
